@@ -1,0 +1,44 @@
+#include "common/job_kinds.h"
+
+namespace acdc {
+
+std::string JobKindName(v1::JobKind kind) {
+  switch (kind) {
+    case v1::JOB_KIND_DIAG:
+      return "diag";
+    case v1::JOB_KIND_MERGE:
+      return "merge";
+    case v1::JOB_KIND_EVALUATE:
+      return "evaluate";
+    case v1::JOB_KIND_GENERATE:
+      return "generate";
+    default:
+      return "unspecified";
+  }
+}
+
+v1::JobKind JobKindOf(const v1::JobSpec& spec) {
+  switch (spec.body_case()) {
+    case v1::JobSpec::kDiag:
+      return v1::JOB_KIND_DIAG;
+    default:
+      return v1::JOB_KIND_UNSPECIFIED;
+  }
+}
+
+std::string JobStateName(v1::JobState state) {
+  switch (state) {
+    case v1::JOB_STATE_QUEUED:
+      return "queued";
+    case v1::JOB_STATE_LEASED:
+      return "leased";
+    case v1::JOB_STATE_DONE:
+      return "done";
+    case v1::JOB_STATE_FAILED:
+      return "failed";
+    default:
+      return "unspecified";
+  }
+}
+
+}  // namespace acdc

@@ -1,0 +1,13 @@
+// The CLI's client commands: each parses its flags and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace acdc {
+
+int RunStatusCommand(const std::vector<std::string>& args);
+int RunDiagCommand(const std::vector<std::string>& args);
+int RunUpCommand(const std::vector<std::string>& args, const std::string& self_binary);
+
+}  // namespace acdc

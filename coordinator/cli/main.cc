@@ -1,0 +1,59 @@
+// acdc: one binary, one subcommand per role (coordinator, worker, up) or client action.
+#include <unistd.h>
+
+#include <climits>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/shutdown_signal.h"
+#include "coordinator/cli/client_commands.h"
+#include "coordinator/coordinator_command.h"
+#include "worker/worker_command.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: acdc <command> [flags]
+
+Discovers populations of expert LLMs by coevolving models and tasks (AC/DC).
+
+daemons:
+  coordinator   keep the archive and job queue, lease jobs to workers
+  worker        run merge / evaluate / generate jobs for a coordinator
+  up            embedded mode: a coordinator and N workers on this machine
+
+clients:
+  status        workers and job counts of a coordinator
+  diag          run diagnostic jobs end to end and report throughput
+
+Run 'acdc <command> --help' for the flags of a command.
+)";
+
+std::string SelfBinary(const char* argv0) {
+  char path[PATH_MAX] = {};
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string(argv0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+      std::string(argv[1]) == "help") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "coordinator" || command == "worker" || command == "up") {
+    // Before any thread starts, so that only the main thread receives SIGINT/SIGTERM.
+    acdc::BlockShutdownSignals();
+  }
+  if (command == "coordinator") return acdc::RunCoordinatorCommand(args);
+  if (command == "worker") return acdc::RunWorkerCommand(args);
+  if (command == "up") return acdc::RunUpCommand(args, SelfBinary(argv[0]));
+  if (command == "status") return acdc::RunStatusCommand(args);
+  if (command == "diag") return acdc::RunDiagCommand(args);
+  std::cerr << "acdc: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,141 @@
+// Owns jobs from submission to a terminal state and the workers that run them: the queue,
+// leases (one worker, one attempt, a deadline extended by heartbeats), retries, results,
+// and each connected worker's free slots.
+//
+// Every transition is one KvBatch appended to the CommitLog; what the transition tells the
+// outside world (an assignment, an ack, a watcher's outcome, a client's answer) is sent
+// only after it is durable, so a crash never shows anyone a state the disk does not hold.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "acdc/v1/control_service.pb.h"
+#include "acdc/v1/jobs.pb.h"
+#include "acdc/v1/worker_service.pb.h"
+#include "common/clock.h"
+#include "coordinator/coordinator_metrics.h"
+#include "coordinator/store/commit_log.h"
+#include "coordinator/store/kv_store.h"
+
+namespace acdc {
+
+// A connected worker's stream, as the manager sees it.
+class WorkerLink {
+ public:
+  virtual ~WorkerLink() = default;
+  virtual void Send(const v1::CoordinatorMessage& message) = 0;
+};
+
+// Receives the terminal outcome of each watched job exactly once.
+class JobWatcher {
+ public:
+  virtual ~JobWatcher() = default;
+  virtual void OnOutcome(const v1::JobOutcome& outcome) = 0;
+};
+
+struct JobManagerOptions {
+  absl::Duration heartbeat_interval = absl::Seconds(1);
+  absl::Duration lease_timeout = absl::Seconds(5);
+  int max_attempts = 3;
+};
+
+class JobManager {
+ public:
+  template <typename T>
+  using Callback = std::function<void(absl::StatusOr<T>)>;
+
+  JobManager(KvStore* store, CommitLog* log, const Clock* clock, CoordinatorMetrics* metrics,
+             JobManagerOptions options);
+
+  // Loads jobs and workers from the store. Leases held before a restart get a fresh deadline
+  // so their workers can reconnect and report.
+  absl::Status Recover();
+
+  // --- control API ---
+  // Ids already known are accepted again without change (retries are safe).
+  void Submit(const std::vector<v1::JobSubmission>& jobs, Callback<std::vector<std::string>> done);
+  // NOT_FOUND if any id is unknown (then nothing is watched).
+  absl::Status Watch(const std::vector<std::string>& job_ids, std::shared_ptr<JobWatcher> watcher);
+  v1::GetStatusResponse Status() const;
+
+  // --- worker API ---
+  void RegisterWorker(const v1::RegisterWorkerRequest& request,
+                      Callback<v1::RegisterWorkerResponse> done);
+  // Attaches a stream; jobs leased to the worker but not in hello.held go back to the queue.
+  absl::Status Connect(const v1::WorkerHello& hello, std::shared_ptr<WorkerLink> link);
+  // Ignored unless `link` is the worker's current stream (a reconnect may have replaced it).
+  void Disconnect(const std::string& worker_id, const WorkerLink* link);
+  void OnHeartbeat(const std::string& worker_id, const v1::Heartbeat& heartbeat);
+  void OnResult(const std::string& worker_id, const v1::JobResult& result);
+  void OnDrain(const std::string& worker_id);
+  void OnRelease(const std::string& worker_id, const v1::JobRef& job);
+
+  // Requeues (or fails) jobs whose lease deadline has passed. Called periodically.
+  void ExpireLeases();
+
+  // The coordinator is going down: streams that close from now on keep their leases, so
+  // workers can report those jobs to the restarted coordinator.
+  void Stop();
+
+ private:
+  struct Job {
+    v1::JobRecord record;
+    std::vector<std::shared_ptr<JobWatcher>> watchers;
+  };
+  struct Worker {
+    v1::WorkerStatus status;
+    std::shared_ptr<WorkerLink> link;
+    absl::flat_hash_set<std::string> leased;
+  };
+
+  // Each returns the transition's batch and queues what to announce once it is durable.
+  void Lease(Job& job, Worker& worker, KvBatch& batch, std::vector<std::function<void()>>& notes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A lease ended without a result: requeue, or fail after max_attempts failed leases.
+  void EndLeaseWithoutResult(Job& job, const std::string& reason, const std::string& error,
+                             bool counts_as_failure, KvBatch& batch,
+                             std::vector<std::function<void()>>& notes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Finish(Job& job, v1::JobState state, KvBatch& batch,
+              std::vector<std::function<void()>>& notes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetState(Job& job, v1::JobState state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Enqueue(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leases queued jobs to workers with free slots, round-robin.
+  void Dispatch(KvBatch& batch, std::vector<std::function<void()>>& notes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends one transition to the log (or a barrier when `batch` is empty).
+  void Commit(KvBatch batch, std::vector<std::function<void()>> notes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PutJob(const Job& job, KvBatch& batch) const;
+  void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Job* FindLeasedJob(const std::string& worker_id, const v1::JobRef& ref)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::JobOutcome Outcome(const Job& job) const;
+  int64_t NowMs() const;
+
+  KvStore* store_;
+  CommitLog* log_;
+  const Clock* clock_;
+  CoordinatorMetrics* metrics_;
+  const JobManagerOptions options_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, std::string> queue_ ABSL_GUARDED_BY(mu_);  // queue_seq -> job id
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);
+  std::string dispatch_cursor_ ABSL_GUARDED_BY(mu_);  // last worker given a job
+  absl::flat_hash_map<v1::JobState, uint64_t> state_counts_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<v1::JobKind, uint64_t> queued_by_kind_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace acdc

@@ -1,0 +1,127 @@
+#include "worker/worker_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/metrics_endpoint.h"
+#include "common/shutdown_signal.h"
+#include "worker/job_runner.h"
+#include "worker/jobs/diag_handler.h"
+#include "worker/runtime/devices.h"
+#include "worker/worker_agent.h"
+
+namespace acdc {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "acdc worker: error: " << status.message() << std::endl;
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+std::string Hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "worker";
+  return name;
+}
+
+std::vector<v1::Device> DescribeDevices() {
+  std::vector<v1::Device> devices;
+  for (const DeviceInfo& info : ListDevices()) {
+    v1::Device& device = devices.emplace_back();
+    device.set_name(info.name);
+    device.set_description(info.description);
+    device.set_total_memory_bytes(info.total_memory_bytes);
+    device.set_free_memory_bytes(info.free_memory_bytes);
+  }
+  return devices;
+}
+
+std::vector<std::unique_ptr<JobHandler>> BuiltinHandlers() {
+  std::vector<std::unique_ptr<JobHandler>> handlers;
+  handlers.push_back(std::make_unique<DiagHandler>());
+  return handlers;
+}
+
+}  // namespace
+
+int RunWorkerCommand(const std::vector<std::string>& args) {
+  WorkerAgentOptions options;
+  std::string token_file;
+  std::string metrics_address;
+  int slots = 1;
+  int drain_timeout_s = 30;
+  FlagSet flags("acdc worker",
+                "Runs a worker: dials the coordinator, registers this machine's devices and runs "
+                "up to --slots jobs at once. SIGTERM drains: no new jobs, running ones finish.");
+  flags.AddString("coordinator", &options.coordinator, "coordinator address, HOST:PORT");
+  flags.AddString("token-file", &token_file, "file holding the shared bearer token");
+  flags.AddInt("slots", &slots, "jobs run at once", 1, 1024);
+  flags.AddString("metrics", &metrics_address, "address for Prometheus /metrics, e.g. 0.0.0.0:9465");
+  flags.AddString("tls-ca", &options.tls.ca, "PEM CA that signed the coordinator's certificate");
+  flags.AddString("tls-cert", &options.tls.cert, "PEM client certificate (mTLS)");
+  flags.AddString("tls-key", &options.tls.key, "PEM private key of --tls-cert");
+  flags.AddInt("drain-timeout-s", &drain_timeout_s,
+               "on SIGTERM, how long running jobs may take to finish", 0, 86400);
+  flags.Require("coordinator");
+  flags.Require("token-file");
+  if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  absl::StatusOr<std::string> token = ReadTokenFile(token_file);
+  if (!token.ok()) return Fail(token.status());
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(options.tls);
+  if (!credentials.ok()) return Fail(credentials.status());
+  options.token = *token;
+  options.hostname = Hostname();
+  options.drain_timeout = absl::Seconds(drain_timeout_s);
+  options.devices = DescribeDevices();
+
+  WorkerMetrics metrics;
+  for (const v1::Device& device : options.devices) {
+    metrics.SetDeviceMemory(device.name(), static_cast<double>(device.total_memory_bytes()),
+                            static_cast<double>(device.free_memory_bytes()));
+  }
+  std::unique_ptr<MetricsEndpoint> endpoint;
+  if (!metrics_address.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
+        MetricsEndpoint::Start(metrics_address, metrics.registry());
+    if (!started.ok()) return Fail(started.status());
+    endpoint = *std::move(started);
+  }
+  JobRunner runner(slots, BuiltinHandlers(), &metrics);
+  WorkerAgent agent(options, &runner, &metrics, *credentials);
+  ACDC_LOG(Info) << "acdc worker on " << options.hostname << " with " << slots
+                 << " slots, coordinator " << options.coordinator
+                 << (endpoint ? ", metrics on http://" + endpoint->address() + "/metrics" : "");
+
+  std::atomic<bool> finished{false};
+  absl::Status result;
+  std::thread serve([&] {
+    result = agent.Run();
+    finished = true;
+  });
+  while (!finished) {
+    if (WaitForShutdownSignal(absl::Milliseconds(200)) != 0) {
+      agent.Drain();
+      break;
+    }
+  }
+  serve.join();
+  if (!result.ok()) return Fail(result);
+  if (!runner.Idle()) {
+    ACDC_LOG(Warning) << "drain timed out with jobs still running; their leases will expire";
+    std::_Exit(0);
+  }
+  ACDC_LOG(Info) << "worker stopped";
+  return 0;
+}
+
+}  // namespace acdc

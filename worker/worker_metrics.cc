@@ -1,0 +1,79 @@
+#include "worker/worker_metrics.h"
+
+namespace acdc {
+namespace {
+
+prometheus::Histogram::BucketBoundaries DurationBuckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+          1,     2.5,    5,     10,   30,    60,   300, 900, 3600};
+}
+
+}  // namespace
+
+WorkerMetrics::WorkerMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      jobs_(prometheus::BuildCounter()
+                .Name("acdc_worker_jobs_total")
+                .Help("Jobs this worker ended, by kind and outcome (ok, error, released, revoked).")
+                .Register(*registry_)),
+      duration_(prometheus::BuildHistogram()
+                    .Name("acdc_worker_job_duration_seconds")
+                    .Help("Time a handler spent on one job, by kind.")
+                    .Register(*registry_)),
+      slots_(prometheus::BuildGauge()
+                 .Name("acdc_worker_slots")
+                 .Help("Jobs this worker runs at once.")
+                 .Register(*registry_)
+                 .Add({})),
+      busy_slots_(prometheus::BuildGauge()
+                      .Name("acdc_worker_busy_slots")
+                      .Help("Slots running or holding a job.")
+                      .Register(*registry_)
+                      .Add({})),
+      connected_(prometheus::BuildGauge()
+                     .Name("acdc_worker_connected")
+                     .Help("1 while the job stream to the coordinator is up.")
+                     .Register(*registry_)
+                     .Add({})),
+      reconnects_(prometheus::BuildCounter()
+                      .Name("acdc_worker_reconnects_total")
+                      .Help("Job streams opened after the first.")
+                      .Register(*registry_)
+                      .Add({})),
+      rpc_errors_(prometheus::BuildCounter()
+                      .Name("acdc_rpc_errors_total")
+                      .Help("RPCs to the coordinator that failed, by method and gRPC status code.")
+                      .Register(*registry_)),
+      device_memory_(prometheus::BuildGauge()
+                         .Name("acdc_worker_device_memory_bytes")
+                         .Help("Device memory by device and kind (total, free).")
+                         .Register(*registry_)) {}
+
+void WorkerMetrics::JobEnded(const std::string& kind, const std::string& outcome) {
+  jobs_.Add({{"kind", kind}, {"outcome", outcome}}).Increment();
+}
+
+void WorkerMetrics::JobDuration(const std::string& kind, absl::Duration duration) {
+  duration_.Add({{"kind", kind}}, DurationBuckets()).Observe(absl::ToDoubleSeconds(duration));
+}
+
+void WorkerMetrics::SetSlots(int total, int busy) {
+  slots_.Set(total);
+  busy_slots_.Set(busy);
+}
+
+void WorkerMetrics::SetConnected(bool connected) { connected_.Set(connected ? 1 : 0); }
+
+void WorkerMetrics::Reconnected() { reconnects_.Increment(); }
+
+void WorkerMetrics::RpcError(const std::string& method, const std::string& code) {
+  rpc_errors_.Add({{"method", method}, {"code", code}}).Increment();
+}
+
+void WorkerMetrics::SetDeviceMemory(const std::string& device, double total_bytes,
+                                    double free_bytes) {
+  device_memory_.Add({{"device", device}, {"kind", "total"}}).Set(total_bytes);
+  device_memory_.Add({{"device", device}, {"kind", "free"}}).Set(free_bytes);
+}
+
+}  // namespace acdc

@@ -1,0 +1,43 @@
+// The worker's Prometheus metrics (names prefixed acdc_worker_): jobs run, durations,
+// slots, connection state and device memory.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace acdc {
+
+class WorkerMetrics {
+ public:
+  WorkerMetrics();
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  // outcome: "ok", "error", "released" (handed back on drain), "revoked" (lease lost)
+  void JobEnded(const std::string& kind, const std::string& outcome);
+  void JobDuration(const std::string& kind, absl::Duration duration);
+  void SetSlots(int total, int busy);
+  void SetConnected(bool connected);
+  void Reconnected();
+  void RpcError(const std::string& method, const std::string& code);
+  void SetDeviceMemory(const std::string& device, double total_bytes, double free_bytes);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& jobs_;
+  prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Gauge& slots_;
+  prometheus::Gauge& busy_slots_;
+  prometheus::Gauge& connected_;
+  prometheus::Counter& reconnects_;
+  prometheus::Family<prometheus::Counter>& rpc_errors_;
+  prometheus::Family<prometheus::Gauge>& device_memory_;
+};
+
+}  // namespace acdc
