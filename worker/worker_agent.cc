@@ -13,8 +13,9 @@ std::string Key(const v1::JobRef& ref) { return absl::StrCat(ref.job_id(), "/", 
 
 absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  return absl::Status(code, absl::StrCat(what, ": ", absl::StatusCodeToString(code), ": ",
+                                         status.error_message()));
 }
 
 bool IsPermanent(const absl::Status& status) {

@@ -8,11 +8,12 @@ namespace {
 // One WatchJobs stream on the callback API; deletes itself when done.
 class WatchCall : public grpc::ClientReadReactor<v1::JobOutcome> {
  public:
-  WatchCall(v1::ControlService::Stub* stub, const std::string& token, const std::string& address,
+  WatchCall(ControlClient* owner, v1::ControlService::Stub* stub, const std::string& token,
             const std::vector<std::string>& ids, std::function<void(const v1::JobOutcome&)> on_outcome,
             std::function<void(const absl::Status&)> on_done)
-      : address_(address), on_outcome_(std::move(on_outcome)), on_done_(std::move(on_done)) {
+      : owner_(owner), on_outcome_(std::move(on_outcome)), on_done_(std::move(on_done)) {
     AttachToken(&context_, token);
+    owner_->CallStarted(&context_);
     for (const std::string& id : ids) request_.add_job_ids(id);
     stub->async()->WatchJobs(&context_, &request_, this);
     StartRead(&outcome_);
@@ -26,12 +27,13 @@ class WatchCall : public grpc::ClientReadReactor<v1::JobOutcome> {
   }
 
   void OnDone(const grpc::Status& status) override {
-    on_done_(RpcError(status, "WatchJobs", address_));
+    on_done_(RpcError(status, "WatchJobs", owner_->address()));
+    owner_->CallEnded(&context_);  // after this the owner may be gone; touch only ourselves
     delete this;
   }
 
  private:
-  std::string address_;
+  ControlClient* owner_;
   grpc::ClientContext context_;
   v1::WatchJobsRequest request_;
   v1::JobOutcome outcome_;
@@ -97,7 +99,24 @@ absl::StatusOr<std::vector<std::string>> ControlClient::Submit(
 void ControlClient::WatchAsync(const std::vector<std::string>& job_ids,
                                std::function<void(const v1::JobOutcome&)> on_outcome,
                                std::function<void(const absl::Status&)> on_done) {
-  new WatchCall(stub_.get(), token_, address_, job_ids, std::move(on_outcome), std::move(on_done));
+  new WatchCall(this, stub_.get(), token_, job_ids, std::move(on_outcome), std::move(on_done));
+}
+
+void ControlClient::CallStarted(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  open_calls_.insert(context);
+}
+
+void ControlClient::CallEnded(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  open_calls_.erase(context);
+}
+
+ControlClient::~ControlClient() {
+  absl::MutexLock lock(&mu_);
+  for (grpc::ClientContext* context : open_calls_) context->TryCancel();
+  auto all_ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return open_calls_.empty(); };
+  mu_.Await(absl::Condition(&all_ended));
 }
 
 }  // namespace acdc

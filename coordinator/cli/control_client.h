@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "acdc/v1/control_service.grpc.pb.h"
 #include "common/flags.h"
 #include "common/rpc_security.h"
@@ -24,6 +26,9 @@ void AddClientFlags(FlagSet& flags, ClientOptions* options);
 
 class ControlClient {
  public:
+  // Cancels watches still open and waits for them: no callback outlives the client.
+  ~ControlClient();
+
   static absl::StatusOr<std::unique_ptr<ControlClient>> Connect(const ClientOptions& options);
 
   absl::StatusOr<v1::GetStatusResponse> GetStatus(absl::Duration timeout = absl::Seconds(10));
@@ -36,6 +41,10 @@ class ControlClient {
 
   const std::string& address() const { return address_; }
 
+  // Bookkeeping of open WatchAsync calls.
+  void CallStarted(grpc::ClientContext* context);
+  void CallEnded(grpc::ClientContext* context);
+
  private:
   ControlClient(std::string address, std::string token,
                 std::unique_ptr<v1::ControlService::Stub> stub)
@@ -44,6 +53,8 @@ class ControlClient {
   std::string address_;
   std::string token_;
   std::unique_ptr<v1::ControlService::Stub> stub_;
+  absl::Mutex mu_;
+  absl::flat_hash_set<grpc::ClientContext*> open_calls_ ABSL_GUARDED_BY(mu_);
 };
 
 // grpc::Status -> absl::Status with the RPC's name and the coordinator's address, so a

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/logging_setup.h"
 #include "common/shutdown_signal.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/coordinator_command.h"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
+  acdc::SetUpLogging();
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "coordinator" || command == "worker" || command == "up") {

@@ -42,8 +42,14 @@ class ClusterTest(unittest.TestCase):
         for key in ("jobs_per_s", "p50_ms", "p99_ms"):
             self.assertIn(key, res.json, res.describe())
 
+    def status(self, c, token_file=None):
+        """`acdc status --json` of cluster `c`, parsed; fails the test if the command fails."""
+        res = c.status_result(token_file=token_file)
+        self.assertEqual(res.returncode, 0, "acdc status failed\n" + res.describe())
+        self.assertIsNotNone(res.json, "acdc status printed no JSON\n" + res.describe())
+        return res.json
+
     def assertJobCounts(self, status, done, failed=0):
-        self.assertIsNotNone(status, "acdc status --json failed")
         jobs = status.get("jobs") or {}
         self.assertEqual({k: jobs.get(k) for k in ("queued", "leased", "done", "failed")},
                          {"queued": 0, "leased": 0, "done": done, "failed": failed},
@@ -69,7 +75,7 @@ class ClusterTest(unittest.TestCase):
         res = c.diag(jobs=500, sleep_ms=1, timeout_s=120)
         self.assertDiagOk(res, 500)
 
-        status = c.status()
+        status = self.status(c)
         self.assertJobCounts(status, done=500)
         self.assertEqual(c.connected_count(status), 3, json.dumps(status))
         for w in status["workers"]:
@@ -91,7 +97,7 @@ class ClusterTest(unittest.TestCase):
 
         res = diag.finish(timeout=120)
         self.assertDiagOk(res, 60)
-        self.assertJobCounts(c.status(), done=60)
+        self.assertJobCounts(self.status(c), done=60)
 
         metrics = c.coordinator_metrics()
         requeued = cl.metric_sum(metrics, "acdc_jobs_requeued_total")
@@ -120,7 +126,7 @@ class ClusterTest(unittest.TestCase):
         res = diag.finish(timeout=150)
         self.assertDiagOk(res, 300)
 
-        status = c.status()
+        status = self.status(c)
         self.assertJobCounts(status, done=300)
         self.assertEqual(c.connected_count(status), 3, json.dumps(status))
 
@@ -130,7 +136,7 @@ class ClusterTest(unittest.TestCase):
         c.start_workers(2, slots=2)
         c.wait_workers(2)
         self.assertDiagOk(c.diag(jobs=20, sleep_ms=1), 20)
-        before = c.status()
+        before = self.status(c)
         self.assertJobCounts(before, done=20)
 
         wrong = os.path.join(c.workdir, "wrong-token")
@@ -151,8 +157,7 @@ class ClusterTest(unittest.TestCase):
         self.assertNotEqual(res.returncode, 0, res.describe())
         self.assertIn("UNAUTHENTICATED", res.stderr, res.describe())
 
-        after = c.status()
-        self.assertIsNotNone(after, c.status_result().describe())
+        after = self.status(c)
 
         def workers(status):
             return sorted((w.get("worker_id"), w.get("hostname"), w.get("state"),
@@ -160,6 +165,12 @@ class ClusterTest(unittest.TestCase):
 
         self.assertEqual(after["jobs"], before["jobs"])
         self.assertEqual(workers(after), workers(before))
+
+        # status, the worker's registration and diag's submission were each counted as refused.
+        refused = sum(value for name, labels, value in cl.parse_metrics(c.coordinator_metrics())
+                      if name == "acdc_rpc_errors_total"
+                      and labels.get("code") in ("UNAUTHENTICATED", "Unauthenticated", "16"))
+        self.assertGreaterEqual(refused, 3, "acdc_rpc_errors_total{code=UNAUTHENTICATED}")
 
     def test_prometheus_scrapes_both_daemons(self):
         prometheus = shutil.which("prometheus")
@@ -342,7 +353,7 @@ class ClusterTest(unittest.TestCase):
 
         res = diag.finish(timeout=90)
         self.assertDiagOk(res, 4)
-        self.assertJobCounts(c.status(), done=4)
+        self.assertJobCounts(self.status(c), done=4)
 
 
 if __name__ == "__main__":
