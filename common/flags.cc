@@ -25,8 +25,8 @@ void FlagSet::AddString(const std::string& name, std::string* target, const std:
        }});
 }
 
-void FlagSet::AddInt(const std::string& name, int* target, const std::string& help,
-                     int min_value, int max_value) {
+void FlagSet::AddInt(const std::string& name, int* target, const std::string& help, int min_value,
+                     int max_value) {
   Add({name, help, absl::StrCat(*target), true, false, false,
        [name, target, min_value, max_value](const std::string& value) {
          int parsed = 0;
@@ -35,8 +35,8 @@ void FlagSet::AddInt(const std::string& name, int* target, const std::string& he
                absl::StrFormat("--%s: expected an integer, got '%s'", name, value));
          }
          if (parsed < min_value || parsed > max_value) {
-           return absl::InvalidArgumentError(absl::StrFormat(
-               "--%s: %d is out of range [%d, %d]", name, parsed, min_value, max_value));
+           return absl::InvalidArgumentError(absl::StrFormat("--%s: %d is out of range [%d, %d]",
+                                                             name, parsed, min_value, max_value));
          }
          *target = parsed;
          return absl::OkStatus();

@@ -35,7 +35,7 @@ class LogMessage {
 
 // A loop of at most one pass rather than an if/else, so `if (x) ACDC_LOG(Info) << y; else`
 // binds as written.
-#define ACDC_LOG(level)                                                               \
+#define ACDC_LOG(level)                                                                      \
   for (bool acdc_log_once_ = ::acdc::LogEnabled(::acdc::LogLevel::k##level); acdc_log_once_; \
-       acdc_log_once_ = false)                                                        \
+       acdc_log_once_ = false)                                                               \
   ::acdc::LogMessage(::acdc::LogLevel::k##level, __FILE__, __LINE__)

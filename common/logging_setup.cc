@@ -11,8 +11,8 @@ namespace acdc {
 namespace {
 
 void ForwardGrpcLog(gpr_log_func_args* args) {
-  ACDC_LOG(Debug) << "grpc " << gpr_log_severity_string(args->severity) << " " << args->file
-                  << ":" << args->line << ": " << args->message;
+  ACDC_LOG(Debug) << "grpc " << gpr_log_severity_string(args->severity) << " " << args->file << ":"
+                  << args->line << ": " << args->message;
 }
 
 LogLevel LevelFromEnvironment() {
@@ -29,7 +29,8 @@ LogLevel LevelFromEnvironment() {
 void SetUpLogging() {
   const LogLevel level = LevelFromEnvironment();
   SetLogLevel(level);
-  gpr_set_log_verbosity(level == LogLevel::kDebug ? GPR_LOG_SEVERITY_DEBUG : GPR_LOG_SEVERITY_ERROR);
+  gpr_set_log_verbosity(level == LogLevel::kDebug ? GPR_LOG_SEVERITY_DEBUG
+                                                  : GPR_LOG_SEVERITY_ERROR);
   gpr_set_log_function(ForwardGrpcLog);
 }
 

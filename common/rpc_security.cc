@@ -3,9 +3,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 
 namespace acdc {
 namespace {
@@ -38,7 +38,8 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   auto content = ReadFile(path, "token");
   if (!content.ok()) return content.status();
   std::string token(absl::StripAsciiWhitespace(*content));
-  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("token file '", path, "' is empty"));
+  if (token.empty())
+    return absl::InvalidArgumentError(absl::StrCat("token file '", path, "' is empty"));
   return token;
 }
 
@@ -79,8 +80,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     auto ca = ReadFile(files.ca, "TLS CA");
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
-    options.client_certificate_request =
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }

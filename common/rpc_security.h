@@ -2,10 +2,10 @@
 // Both daemons and the CLI build their gRPC credentials here.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 

@@ -7,9 +7,9 @@
 #define ACDC_CONCAT_INNER(a, b) a##b
 #define ACDC_CONCAT(a, b) ACDC_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                \
-  do {                                       \
-    ::absl::Status acdc_status_ = (expr);    \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::absl::Status acdc_status_ = (expr);        \
     if (!acdc_status_.ok()) return acdc_status_; \
   } while (0)
 

@@ -28,10 +28,12 @@ int RunCoordinatorCommand(const std::vector<std::string>& args) {
   flags.AddString("listen", &options.listen, "gRPC address to serve workers and the CLI on");
   flags.AddString("data", &options.data_dir, "data directory (RocksDB); created when missing");
   flags.AddString("token-file", &token_file, "file holding the shared bearer token");
-  flags.AddString("metrics", &options.metrics_address, "address for Prometheus /metrics, e.g. 0.0.0.0:9464");
+  flags.AddString("metrics", &options.metrics_address,
+                  "address for Prometheus /metrics, e.g. 0.0.0.0:9464");
   flags.AddString("tls-cert", &options.tls.cert, "PEM certificate: serve TLS");
   flags.AddString("tls-key", &options.tls.key, "PEM private key of --tls-cert");
-  flags.AddString("tls-ca", &options.tls.ca, "PEM CA: require client certificates it signed (mTLS)");
+  flags.AddString("tls-ca", &options.tls.ca,
+                  "PEM CA: require client certificates it signed (mTLS)");
   flags.AddInt("heartbeat-ms", &heartbeat_ms, "interval workers are told to heartbeat at", 10);
   flags.AddInt("lease-timeout-ms", &lease_timeout_ms,
                "a lease expires when its worker is silent this long", 100);
@@ -54,7 +56,8 @@ int RunCoordinatorCommand(const std::vector<std::string>& args) {
   options.token = *token;
 
   SystemClock clock;
-  absl::StatusOr<std::unique_ptr<CoordinatorServer>> server = CoordinatorServer::Start(options, &clock);
+  absl::StatusOr<std::unique_ptr<CoordinatorServer>> server =
+      CoordinatorServer::Start(options, &clock);
   if (!server.ok()) return Fail(server.status());
   ACDC_LOG(Info) << "acdc coordinator listening on " << (*server)->address() << ", data in "
                  << options.data_dir

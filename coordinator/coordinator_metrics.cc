@@ -4,7 +4,7 @@ namespace acdc {
 
 prometheus::Histogram::BucketBoundaries DurationBuckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-          1,     2.5,    5,     10,   30,    60,   300, 900, 3600};
+          1,     2.5,    5,     10,   30,    60,   300, 900,  3600};
 }
 
 CoordinatorMetrics::CoordinatorMetrics()
@@ -56,13 +56,14 @@ CoordinatorMetrics::CoordinatorMetrics()
                         .Name("acdc_job_duration_seconds")
                         .Help("Time from lease to result of one attempt, by kind.")
                         .Register(*registry_)),
-      commit_duration_(prometheus::BuildHistogram()
-                           .Name("acdc_store_commit_duration_seconds")
-                           .Help("Duration of one synced write of the state store.")
-                           .Register(*registry_)
-                           .Add({}, prometheus::Histogram::BucketBoundaries{
-                                        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                        0.025, 0.05, 0.1, 0.25, 1})),
+      commit_duration_(
+          prometheus::BuildHistogram()
+              .Name("acdc_store_commit_duration_seconds")
+              .Help("Duration of one synced write of the state store.")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001,
+                                                               0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                               0.1, 0.25, 1})),
       commit_transitions_(prometheus::BuildHistogram()
                               .Name("acdc_store_commit_transitions")
                               .Help("State transitions carried by one store write (group commit).")

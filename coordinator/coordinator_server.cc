@@ -26,11 +26,11 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
   ASSIGN_OR_RETURN(server->store_, RocksDbKvStore::Open(options.data_dir));
   CoordinatorMetrics* metrics = &server->metrics_;
-  server->log_ = std::make_unique<CommitLog>(
-      server->store_.get(), DieOnStoreFailure,
-      [metrics](absl::Duration duration, size_t transitions) {
-        metrics->StoreCommit(duration, transitions);
-      });
+  server->log_ =
+      std::make_unique<CommitLog>(server->store_.get(), DieOnStoreFailure,
+                                  [metrics](absl::Duration duration, size_t transitions) {
+                                    metrics->StoreCommit(duration, transitions);
+                                  });
   server->jobs_ = std::make_unique<JobManager>(server->store_.get(), server->log_.get(), clock,
                                                metrics, options.jobs);
   RETURN_IF_ERROR(server->jobs_->Recover());

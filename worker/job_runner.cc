@@ -104,7 +104,8 @@ void JobRunner::RunSlot() {
     v1::JobAssignment assignment;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
       mu_.Await(absl::Condition(&ready));
       if (stopping_) return;
       assignment = std::move(queue_.front());
@@ -133,8 +134,8 @@ v1::JobResult JobRunner::Execute(const v1::JobAssignment& assignment) {
   const absl::Time start = absl::Now();
   auto handler = handlers_.find(assignment.kind());
   if (handler == handlers_.end()) {
-    result.set_error(absl::StrCat("this worker has no handler for ", JobKindName(assignment.kind()),
-                                  " jobs"));
+    result.set_error(
+        absl::StrCat("this worker has no handler for ", JobKindName(assignment.kind()), " jobs"));
     return result;
   }
   absl::StatusOr<v1::JobOutput> output;

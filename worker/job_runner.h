@@ -53,7 +53,7 @@ class JobRunner {
   mutable absl::Mutex mu_;
   ResultSink sink_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::JobAssignment> queue_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, uint32_t> running_ ABSL_GUARDED_BY(mu_);  // job id -> attempt
+  std::map<std::string, uint32_t> running_ ABSL_GUARDED_BY(mu_);   // job id -> attempt
   absl::flat_hash_set<std::string> revoked_ ABSL_GUARDED_BY(mu_);  // "id/attempt"
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;

@@ -14,8 +14,8 @@ std::string Key(const v1::JobRef& ref) { return absl::StrCat(ref.job_id(), "/", 
 absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
-  return absl::Status(code, absl::StrCat(what, ": ", absl::StatusCodeToString(code), ": ",
-                                         status.error_message()));
+  return absl::Status(
+      code, absl::StrCat(what, ": ", absl::StatusCodeToString(code), ": ", status.error_message()));
 }
 
 bool IsPermanent(const absl::Status& status) {
@@ -81,14 +81,16 @@ absl::Status WorkerAgent::Register() {
   grpc::Status status = stub_->RegisterWorker(&context, request, &response);
   if (!status.ok()) {
     if (status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
-      metrics_->RpcError("RegisterWorker", CodeName(static_cast<absl::StatusCode>(status.error_code())));
+      metrics_->RpcError("RegisterWorker",
+                         CodeName(static_cast<absl::StatusCode>(status.error_code())));
     }
     return FromGrpc(status, absl::StrCat("RegisterWorker at ", options_.coordinator));
   }
   absl::MutexLock lock(&mu_);
   if (worker_id_.empty()) ACDC_LOG(Info) << "registered as worker " << response.worker_id();
   worker_id_ = response.worker_id();
-  heartbeat_interval_ = absl::Milliseconds(std::max<uint32_t>(10, response.heartbeat_interval_ms()));
+  heartbeat_interval_ =
+      absl::Milliseconds(std::max<uint32_t>(10, response.heartbeat_interval_ms()));
   return absl::OkStatus();
 }
 

@@ -4,12 +4,12 @@
 // coordinator acknowledges them, so a result survives a coordinator restart.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"

@@ -61,7 +61,8 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   flags.AddString("coordinator", &options.coordinator, "coordinator address, HOST:PORT");
   flags.AddString("token-file", &token_file, "file holding the shared bearer token");
   flags.AddInt("slots", &slots, "jobs run at once", 1, 1024);
-  flags.AddString("metrics", &metrics_address, "address for Prometheus /metrics, e.g. 0.0.0.0:9465");
+  flags.AddString("metrics", &metrics_address,
+                  "address for Prometheus /metrics, e.g. 0.0.0.0:9465");
   flags.AddString("tls-ca", &options.tls.ca, "PEM CA that signed the coordinator's certificate");
   flags.AddString("tls-cert", &options.tls.cert, "PEM client certificate (mTLS)");
   flags.AddString("tls-key", &options.tls.key, "PEM private key of --tls-cert");

@@ -20,7 +20,8 @@ absl::StatusOr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>&
                                                  const std::string& log_path) {
   const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot open log '", log_path, "': ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open log '", log_path, "': ", std::strerror(errno)));
   }
   std::vector<char*> raw;
   for (const std::string& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));

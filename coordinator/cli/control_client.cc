@@ -9,7 +9,8 @@ namespace {
 class WatchCall : public grpc::ClientReadReactor<v1::JobOutcome> {
  public:
   WatchCall(ControlClient* owner, v1::ControlService::Stub* stub, const std::string& token,
-            const std::vector<std::string>& ids, std::function<void(const v1::JobOutcome&)> on_outcome,
+            const std::vector<std::string>& ids,
+            std::function<void(const v1::JobOutcome&)> on_outcome,
             std::function<void(const absl::Status&)> on_done)
       : owner_(owner), on_outcome_(std::move(on_outcome)), on_done_(std::move(on_done)) {
     AttachToken(&context_, token);
@@ -55,14 +56,15 @@ void AddClientFlags(FlagSet& flags, ClientOptions* options) {
 absl::Status RpcError(const grpc::Status& status, const std::string& method,
                       const std::string& address) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(method, " at ", address, ": ",
-                                   absl::StatusCodeToString(
-                                       static_cast<absl::StatusCode>(status.error_code())),
-                                   ": ", status.error_message()));
+  return absl::Status(
+      static_cast<absl::StatusCode>(status.error_code()),
+      absl::StrCat(method, " at ", address, ": ",
+                   absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                   ": ", status.error_message()));
 }
 
-absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(
+    const ClientOptions& options) {
   absl::StatusOr<std::string> token = ReadTokenFile(options.token_file);
   if (!token.ok()) return token.status();
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =

@@ -15,7 +15,8 @@ int RunDiagCommand(const std::vector<std::string>& args) {
                 "JSON line: submitted, completed, duplicates, failed, jobs_per_s, p50_ms, p99_ms.");
   AddClientFlags(flags, &client_options);
   flags.AddInt("jobs", &options.jobs, "number of jobs", 1, 10'000'000);
-  flags.AddInt("sleep-ms", &options.sleep_ms, "how long each job sleeps in the worker", 0, 3'600'000);
+  flags.AddInt("sleep-ms", &options.sleep_ms, "how long each job sleeps in the worker", 0,
+               3'600'000);
   flags.AddDouble("rate", &options.rate, "submit at this many jobs per second (0: all at once)");
   flags.AddInt("timeout-s", &timeout_s, "give up after this long", 1, 86400);
   flags.Require("jobs");

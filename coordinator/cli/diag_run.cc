@@ -48,7 +48,8 @@ bool IsPermanent(const absl::Status& status) {
 
 std::string RandomHex(absl::BitGen& gen, int bytes) {
   std::string out;
-  for (int i = 0; i < bytes; ++i) absl::StrAppendFormat(&out, "%02x", absl::Uniform<int>(gen, 0, 256));
+  for (int i = 0; i < bytes; ++i)
+    absl::StrAppendFormat(&out, "%02x", absl::Uniform<int>(gen, 0, 256));
   return out;
 }
 
@@ -111,11 +112,13 @@ double Quantile(std::vector<double> values, double q) {
 }  // namespace
 
 std::string DiagReport::ToJson() const {
-  nlohmann::ordered_json json = {{"submitted", submitted},   {"completed", completed},
-                         {"duplicates", duplicates}, {"failed", failed},
-                         {"jobs_per_s", std::round(jobs_per_s * 10) / 10},
-                         {"p50_ms", std::round(p50_ms * 100) / 100},
-                         {"p99_ms", std::round(p99_ms * 100) / 100}};
+  nlohmann::ordered_json json = {{"submitted", submitted},
+                                 {"completed", completed},
+                                 {"duplicates", duplicates},
+                                 {"failed", failed},
+                                 {"jobs_per_s", std::round(jobs_per_s * 10) / 10},
+                                 {"p50_ms", std::round(p50_ms * 100) / 100},
+                                 {"p99_ms", std::round(p99_ms * 100) / 100}};
   return json.dump();
 }
 
@@ -148,7 +151,8 @@ absl::StatusOr<DiagReport> RunDiag(ControlClient& client, const DiagOptions& opt
     if (next < options.jobs) {
       int due = options.jobs;
       if (options.rate > 0) {
-        due = std::min(options.jobs, static_cast<int>(absl::ToDoubleSeconds(now - start) * options.rate) + 1);
+        due = std::min(options.jobs,
+                       static_cast<int>(absl::ToDoubleSeconds(now - start) * options.rate) + 1);
       }
       if (due > next) {
         const int end = std::min(due, next + kMaxChunk);
@@ -160,7 +164,8 @@ absl::StatusOr<DiagReport> RunDiag(ControlClient& client, const DiagOptions& opt
             v1::JobSubmission& submission = submissions.emplace_back();
             submission.set_job_id(state->jobs[i].id);
             submission.mutable_spec()->mutable_diag()->set_payload(state->jobs[i].payload);
-            submission.mutable_spec()->mutable_diag()->set_sleep_ms(static_cast<uint32_t>(options.sleep_ms));
+            submission.mutable_spec()->mutable_diag()->set_sleep_ms(
+                static_cast<uint32_t>(options.sleep_ms));
             state->jobs[i].submitted = now;
             chunk.push_back(i);
           }
@@ -197,8 +202,8 @@ absl::StatusOr<DiagReport> RunDiag(ControlClient& client, const DiagOptions& opt
       return state->received == n || !state->rewatch.empty() || !state->fatal.ok();
     };
     state->mu.AwaitWithTimeout(absl::Condition(&wake), options.rate > 0 && next < options.jobs
-                                                          ? absl::Milliseconds(2)
-                                                          : absl::Milliseconds(100));
+                                                           ? absl::Milliseconds(2)
+                                                           : absl::Milliseconds(100));
   }
 
   absl::MutexLock lock(&state->mu);

@@ -49,7 +49,8 @@ absl::Status PrepareDataDir(UpOptions& options) {
   namespace fs = std::filesystem;
   if (options.data_dir.empty()) {
     std::string pattern = (fs::temp_directory_path() / "acdc-up-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) return absl::UnavailableError("cannot create a temporary directory");
+    if (mkdtemp(pattern.data()) == nullptr)
+      return absl::UnavailableError("cannot create a temporary directory");
     options.data_dir = pattern;
   }
   std::error_code error;
@@ -83,8 +84,8 @@ absl::Status WaitUntil(ChildProcess& child, const std::string& what, absl::Durat
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat(what, " not ready after ", absl::FormatDuration(timeout), "; see ", child.log_path()));
+  return absl::DeadlineExceededError(absl::StrCat(
+      what, " not ready after ", absl::FormatDuration(timeout), "; see ", child.log_path()));
 }
 
 class Cluster {
@@ -95,8 +96,9 @@ class Cluster {
   absl::Status Start() {
     ASSIGN_OR_RETURN(const int port, FreeLoopbackPort());
     address_ = absl::StrCat("127.0.0.1:", port);
-    std::vector<std::string> argv{self_, "coordinator", "--listen", address_, "--data",
-                                  options_.data_dir + "/coordinator", "--token-file", TokenFile()};
+    std::vector<std::string> argv{self_,          "coordinator", "--listen",
+                                  address_,       "--data",      options_.data_dir + "/coordinator",
+                                  "--token-file", TokenFile()};
     if (options_.metrics_port > 0) {
       argv.insert(argv.end(), {"--metrics", absl::StrCat("127.0.0.1:", options_.metrics_port)});
     }
@@ -107,22 +109,24 @@ class Cluster {
                               [this] { return client_->GetStatus(absl::Seconds(1)).ok(); }));
     Say(absl::StrCat("coordinator on ", address_, " (log: ", Log("coordinator"), ")"));
     for (int i = 0; i < options_.workers; ++i) {
-      std::vector<std::string> worker_argv{self_, "worker", "--coordinator", address_, "--token-file",
-                                           TokenFile(), "--slots", absl::StrCat(options_.slots)};
+      std::vector<std::string> worker_argv{
+          self_,          "worker",    "--coordinator", address_,
+          "--token-file", TokenFile(), "--slots",       absl::StrCat(options_.slots)};
       if (options_.metrics_port > 0) {
-        worker_argv.insert(worker_argv.end(),
-                           {"--metrics", absl::StrCat("127.0.0.1:", options_.metrics_port + 1 + i)});
+        worker_argv.insert(
+            worker_argv.end(),
+            {"--metrics", absl::StrCat("127.0.0.1:", options_.metrics_port + 1 + i)});
       }
       ASSIGN_OR_RETURN(ChildProcess worker,
                        ChildProcess::Spawn(worker_argv, Log(absl::StrCat("worker-", i))));
       workers_.push_back(std::make_unique<ChildProcess>(worker));
     }
-    RETURN_IF_ERROR(WaitUntil(*coordinator_, "the coordinator", absl::Seconds(60), [this] {
-      return ConnectedWorkers() >= options_.workers;
-    }));
+    RETURN_IF_ERROR(WaitUntil(*coordinator_, "the coordinator", absl::Seconds(60),
+                              [this] { return ConnectedWorkers() >= options_.workers; }));
     Say(absl::StrFormat("%d workers connected with %d slots each (logs: %s/logs/)",
                         options_.workers, options_.slots, options_.data_dir));
-    Say(absl::StrCat("inspect with: acdc status --coordinator ", address_, " --token-file ", TokenFile()));
+    Say(absl::StrCat("inspect with: acdc status --coordinator ", address_, " --token-file ",
+                     TokenFile()));
     return absl::OkStatus();
   }
 
@@ -148,7 +152,8 @@ class Cluster {
     auto status = client_->GetStatus(absl::Seconds(1));
     if (!status.ok()) return 0;
     int connected = 0;
-    for (const auto& worker : status->workers()) connected += worker.state() == v1::WORKER_STATE_CONNECTED;
+    for (const auto& worker : status->workers())
+      connected += worker.state() == v1::WORKER_STATE_CONNECTED;
     return connected;
   }
 
@@ -173,13 +178,15 @@ int ServeUntilSignal(Cluster& cluster) {
 }
 
 int RunWorkload(Cluster& cluster, const UpOptions& options) {
-  Say(absl::StrFormat("running diag: %d jobs, %d ms each", options.diag.jobs, options.diag.sleep_ms));
+  Say(absl::StrFormat("running diag: %d jobs, %d ms each", options.diag.jobs,
+                      options.diag.sleep_ms));
   absl::StatusOr<DiagReport> report = RunDiag(cluster.client(), options.diag);
   if (!report.ok()) {
     Say(absl::StrCat("diag failed: ", report.status().message()));
     return 1;
   }
-  Say(absl::StrFormat("diag: %d/%d completed, %d duplicates, %d failed, %.0f jobs/s, p50 %.1f ms, "
+  Say(
+      absl::StrFormat("diag: %d/%d completed, %d duplicates, %d failed, %.0f jobs/s, p50 %.1f ms, "
                       "p99 %.1f ms",
                       report->completed, report->submitted, report->duplicates, report->failed,
                       report->jobs_per_s, report->p50_ms, report->p99_ms));

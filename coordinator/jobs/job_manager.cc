@@ -15,7 +15,8 @@ std::string RandomHex(int bytes) {
   static absl::BitGen* gen = new absl::BitGen();
   absl::MutexLock lock(&mu);
   std::string out;
-  for (int i = 0; i < bytes; ++i) absl::StrAppendFormat(&out, "%02x", absl::Uniform<int>(*gen, 0, 256));
+  for (int i = 0; i < bytes; ++i)
+    absl::StrAppendFormat(&out, "%02x", absl::Uniform<int>(*gen, 0, 256));
   return out;
 }
 
@@ -63,13 +64,15 @@ int64_t JobManager::NowMs() const { return absl::ToUnixMillis(clock_->Now()); }
 absl::Status JobManager::Recover() {
   absl::MutexLock lock(&mu_);
   absl::Status parse_error;
-  absl::Status status = store_->ForEach(Table::kWorkers, [&](std::string_view key, std::string_view value) {
-    Worker& worker = workers_[std::string(key)];
-    if (!worker.status.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse_error = absl::DataLossError(absl::StrCat("worker record '", std::string(key), "' is corrupt"));
-    }
-    worker.status.set_state(v1::WORKER_STATE_DISCONNECTED);
-  });
+  absl::Status status =
+      store_->ForEach(Table::kWorkers, [&](std::string_view key, std::string_view value) {
+        Worker& worker = workers_[std::string(key)];
+        if (!worker.status.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse_error = absl::DataLossError(
+              absl::StrCat("worker record '", std::string(key), "' is corrupt"));
+        }
+        worker.status.set_state(v1::WORKER_STATE_DISCONNECTED);
+      });
   if (!status.ok()) return status;
   if (!parse_error.ok()) return parse_error;
 
@@ -77,7 +80,8 @@ absl::Status JobManager::Recover() {
   status = store_->ForEach(Table::kJobs, [&](std::string_view key, std::string_view value) {
     Job job;
     if (!job.record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse_error = absl::DataLossError(absl::StrCat("job record '", std::string(key), "' is corrupt"));
+      parse_error =
+          absl::DataLossError(absl::StrCat("job record '", std::string(key), "' is corrupt"));
       return;
     }
     next_seq_ = std::max(next_seq_, job.record.queue_seq() + 1);
@@ -115,8 +119,8 @@ void JobManager::Submit(const std::vector<v1::JobSubmission>& submissions,
   KvBatch batch;
   Notes notes;
   for (const v1::JobSubmission& submission : submissions) {
-    std::string id = submission.job_id().empty() ? absl::StrCat("job-", RandomHex(8))
-                                                 : submission.job_id();
+    std::string id =
+        submission.job_id().empty() ? absl::StrCat("job-", RandomHex(8)) : submission.job_id();
     ids.push_back(id);
     if (jobs_.contains(id)) continue;
     Job& job = jobs_[id];
@@ -188,7 +192,8 @@ void JobManager::RegisterWorker(const v1::RegisterWorkerRequest& request,
   absl::MutexLock lock(&mu_);
   std::string id = request.worker_id();
   if (id.empty()) {
-    id = absl::StrCat(request.hostname().empty() ? "worker" : request.hostname(), "-", RandomHex(4));
+    id =
+        absl::StrCat(request.hostname().empty() ? "worker" : request.hostname(), "-", RandomHex(4));
   }
   Worker& worker = workers_[id];
   v1::WorkerStatus& status = worker.status;
@@ -216,8 +221,8 @@ absl::Status JobManager::Connect(const v1::WorkerHello& hello, std::shared_ptr<W
   absl::MutexLock lock(&mu_);
   auto it = workers_.find(hello.worker_id());
   if (it == workers_.end()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("worker '", hello.worker_id(), "' is not registered: call RegisterWorker first"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "worker '", hello.worker_id(), "' is not registered: call RegisterWorker first"));
   }
   Worker& worker = it->second;
   worker.link = std::move(link);
@@ -229,7 +234,8 @@ absl::Status JobManager::Connect(const v1::WorkerHello& hello, std::shared_ptr<W
   absl::flat_hash_map<std::string, uint32_t> held;
   for (const v1::JobRef& ref : hello.held()) held[ref.job_id()] = ref.attempt();
   const int64_t deadline = NowMs() + absl::ToInt64Milliseconds(options_.lease_timeout);
-  for (const std::string& id : std::vector<std::string>(worker.leased.begin(), worker.leased.end())) {
+  for (const std::string& id :
+       std::vector<std::string>(worker.leased.begin(), worker.leased.end())) {
     Job& job = jobs_[id];
     auto still_held = held.find(id);
     if (still_held != held.end() && still_held->second == job.record.attempt()) {
@@ -237,7 +243,8 @@ absl::Status JobManager::Connect(const v1::WorkerHello& hello, std::shared_ptr<W
       held.erase(still_held);
       continue;
     }
-    EndLeaseWithoutResult(job, "stream_lost", "worker reconnected without the job", true, batch, notes);
+    EndLeaseWithoutResult(job, "stream_lost", "worker reconnected without the job", true, batch,
+                          notes);
     PutJob(job, batch);
   }
   for (const auto& [id, attempt] : held) {
@@ -261,10 +268,12 @@ void JobManager::Disconnect(const std::string& worker_id, const WorkerLink* link
   if (stopping_) return;
   KvBatch batch;
   Notes notes;
-  for (const std::string& id : std::vector<std::string>(worker.leased.begin(), worker.leased.end())) {
+  for (const std::string& id :
+       std::vector<std::string>(worker.leased.begin(), worker.leased.end())) {
     Job& job = jobs_[id];
-    EndLeaseWithoutResult(job, "stream_lost", absl::StrCat("lost the stream to worker '", worker_id, "'"),
-                          true, batch, notes);
+    EndLeaseWithoutResult(job, "stream_lost",
+                          absl::StrCat("lost the stream to worker '", worker_id, "'"), true, batch,
+                          notes);
     PutJob(job, batch);
   }
   Dispatch(batch, notes);
@@ -341,7 +350,8 @@ void JobManager::ExpireLeases() {
   KvBatch batch;
   Notes notes;
   for (auto& [worker_id, worker] : workers_) {
-    for (const std::string& id : std::vector<std::string>(worker.leased.begin(), worker.leased.end())) {
+    for (const std::string& id :
+         std::vector<std::string>(worker.leased.begin(), worker.leased.end())) {
       Job& job = jobs_[id];
       if (job.record.lease_deadline_ms() > now) continue;
       metrics_->LeaseExpired();
@@ -465,8 +475,8 @@ void JobManager::PutJob(const Job& job, KvBatch& batch) const {
 }
 
 void JobManager::UpdateGauges() {
-  for (v1::JobState state : {v1::JOB_STATE_QUEUED, v1::JOB_STATE_LEASED, v1::JOB_STATE_DONE,
-                             v1::JOB_STATE_FAILED}) {
+  for (v1::JobState state :
+       {v1::JOB_STATE_QUEUED, v1::JOB_STATE_LEASED, v1::JOB_STATE_DONE, v1::JOB_STATE_FAILED}) {
     auto it = state_counts_.find(state);
     metrics_->SetJobs(JobStateName(state), it == state_counts_.end() ? 0 : it->second);
   }

@@ -13,7 +13,8 @@ using WatchReactorBase = grpc::ServerWriteReactor<v1::JobOutcome>;
 // Forwards outcomes to the stream and ends it once every watched job has been sent.
 class OutcomeStream : public JobWatcher {
  public:
-  OutcomeStream(WatchReactorBase* reactor, size_t expected) : outbox_(reactor), remaining_(expected) {}
+  OutcomeStream(WatchReactorBase* reactor, size_t expected)
+      : outbox_(reactor), remaining_(expected) {}
 
   void OnOutcome(const v1::JobOutcome& outcome) override {
     bool last = false;

@@ -1,9 +1,9 @@
 // The first lines of every RPC handler: check the bearer token, count refusals.
 #pragma once
 
-#include <string>
-
 #include <grpcpp/grpcpp.h>
+
+#include <string>
 
 #include "common/rpc_security.h"
 #include "coordinator/coordinator_metrics.h"
@@ -17,7 +17,8 @@ class RpcGuard {
   // OK, or UNAUTHENTICATED with no detail beyond that (callers learn nothing about the token).
   grpc::Status Admit(const grpc::ServerContextBase& context, const std::string& method) const {
     if (auth_->Allows(context)) return grpc::Status::OK;
-    return Refuse(method, grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing or wrong bearer token"));
+    return Refuse(method,
+                  grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing or wrong bearer token"));
   }
 
   // Counts a failed call in acdc_rpc_errors_total and returns it.

@@ -4,9 +4,9 @@
 // dropped silently (the peer is gone; leases and watchers handle the consequences).
 #pragma once
 
-#include <deque>
-
 #include <grpcpp/grpcpp.h>
+
+#include <deque>
 
 #include "absl/synchronization/mutex.h"
 

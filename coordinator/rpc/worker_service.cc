@@ -105,15 +105,15 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::RegisterWorker(
     reactor->Finish(admitted);
     return reactor;
   }
-  jobs_->RegisterWorker(*request, [this, reactor, response](
-                                      absl::StatusOr<v1::RegisterWorkerResponse> registered) {
-    if (!registered.ok()) {
-      reactor->Finish(guard_.Refuse("RegisterWorker", ToGrpcStatus(registered.status())));
-      return;
-    }
-    *response = *std::move(registered);
-    reactor->Finish(grpc::Status::OK);
-  });
+  jobs_->RegisterWorker(
+      *request, [this, reactor, response](absl::StatusOr<v1::RegisterWorkerResponse> registered) {
+        if (!registered.ok()) {
+          reactor->Finish(guard_.Refuse("RegisterWorker", ToGrpcStatus(registered.status())));
+          return;
+        }
+        *response = *std::move(registered);
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

@@ -27,9 +27,8 @@ void CommitLog::Append(KvBatch batch, std::function<void()> on_durable) {
 void CommitLog::Flush() {
   absl::MutexLock lock(&mu_);
   const uint64_t target = appended_;
-  auto reached = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return completed_ >= target || failed_;
-  };
+  auto reached = [this, target]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return completed_ >= target || failed_; };
   mu_.Await(absl::Condition(&reached));
 }
 

@@ -15,8 +15,7 @@ absl::Status MemoryKvStore::Write(const KvBatch& batch) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> MemoryKvStore::Get(Table table,
-                                                              const std::string& key) {
+absl::StatusOr<std::optional<std::string>> MemoryKvStore::Get(Table table, const std::string& key) {
   absl::MutexLock lock(&mu_);
   auto it = data_.find({table, key});
   if (it == data_.end()) return std::optional<std::string>();

@@ -57,8 +57,9 @@ rocksdb::ColumnFamilyHandle* RocksDbKvStore::Handle(Table table) const {
 absl::Status RocksDbKvStore::Write(const KvBatch& batch) {
   rocksdb::WriteBatch write_batch;
   for (const KvWrite& write : batch.writes()) {
-    rocksdb::Status status = write.value ? write_batch.Put(Handle(write.table), write.key, *write.value)
-                                         : write_batch.Delete(Handle(write.table), write.key);
+    rocksdb::Status status = write.value
+                                 ? write_batch.Put(Handle(write.table), write.key, *write.value)
+                                 : write_batch.Delete(Handle(write.table), write.key);
     if (!status.ok()) return FromRocks(status, absl::StrCat("store '", directory_, "'"));
   }
   rocksdb::WriteOptions options;

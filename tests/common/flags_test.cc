@@ -38,9 +38,12 @@ TEST(FlagSetTest, ErrorsNameTheFlagAndTheValue) {
   absl::Status status = flags.Parse({"--count", "abc"});
   EXPECT_THAT(std::string(status.message()), HasSubstr("--count"));
   EXPECT_THAT(std::string(status.message()), HasSubstr("abc"));
-  EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"--count", "11"}).message()), HasSubstr("out of range"));
-  EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"--bogus"}).message()), HasSubstr("unknown flag --bogus"));
-  EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"--name"}).message()), HasSubstr("--name needs a value"));
+  EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"--count", "11"}).message()),
+              HasSubstr("out of range"));
+  EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"--bogus"}).message()),
+              HasSubstr("unknown flag --bogus"));
+  EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"--name"}).message()),
+              HasSubstr("--name needs a value"));
   EXPECT_THAT(std::string(MakeFlags(&parsed).Parse({"stray"}).message()), HasSubstr("stray"));
 }
 

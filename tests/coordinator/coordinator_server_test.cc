@@ -30,7 +30,9 @@ class CoordinatorServerTest : public ::testing::Test {
   void StartServer(TlsFiles tls = {}) {
     CoordinatorOptions options;
     options.listen = "127.0.0.1:0";
-    options.data_dir = (FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name()) / "data").string();
+    options.data_dir =
+        (FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name()) / "data")
+            .string();
     options.token = kToken;
     options.tls = tls;
     auto server = CoordinatorServer::Start(options, &clock_);
@@ -38,8 +40,8 @@ class CoordinatorServerTest : public ::testing::Test {
     server_ = *std::move(server);
   }
 
-  std::shared_ptr<grpc::Channel> Channel(std::shared_ptr<grpc::ChannelCredentials> credentials =
-                                             grpc::InsecureChannelCredentials()) {
+  std::shared_ptr<grpc::Channel> Channel(
+      std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials()) {
     return MakeChannel(server_->address(), credentials);
   }
 
@@ -96,7 +98,8 @@ TEST_F(CoordinatorServerTest, EveryRpcRefusesAMissingOrWrongTokenAndChangesNothi
   }
   v1::GetStatusResponse status;
   ASSERT_TRUE(control->GetStatus(Context(kToken).get(), {}, &status).ok());
-  EXPECT_EQ(status.jobs_queued() + status.jobs_leased() + status.jobs_done() + status.jobs_failed(), 0u);
+  EXPECT_EQ(status.jobs_queued() + status.jobs_leased() + status.jobs_done() + status.jobs_failed(),
+            0u);
   EXPECT_EQ(status.workers_size(), 0);
 }
 
@@ -119,9 +122,9 @@ TEST_F(CoordinatorServerTest, MutualTlsAdmitsOnlyClientsWithACertificate) {
   StartServer({(certs / "server.pem").string(), (certs / "server.key").string(),
                (certs / "ca.pem").string()});
 
-  auto with_cert = MakeChannelCredentials({(certs / "client.pem").string(),
-                                           (certs / "client.key").string(),
-                                           (certs / "ca.pem").string()});
+  auto with_cert =
+      MakeChannelCredentials({(certs / "client.pem").string(), (certs / "client.key").string(),
+                              (certs / "ca.pem").string()});
   ASSERT_TRUE(with_cert.ok());
   v1::GetStatusResponse status;
   auto trusted = v1::ControlService::NewStub(Channel(*with_cert));

@@ -94,7 +94,8 @@ class JobManagerTest : public ::testing::Test {
 
   std::vector<std::string> Submit(std::vector<v1::JobSubmission> submissions) {
     absl::StatusOr<std::vector<std::string>> ids;
-    jobs_->Submit(submissions, [&](absl::StatusOr<std::vector<std::string>> result) { ids = result; });
+    jobs_->Submit(submissions,
+                  [&](absl::StatusOr<std::vector<std::string>> result) { ids = result; });
     log_->Flush();
     EXPECT_TRUE(ids.ok()) << ids.status();
     return ids.ok() ? *ids : std::vector<std::string>{};

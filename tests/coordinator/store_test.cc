@@ -38,7 +38,8 @@ TEST(RocksDbKvStoreTest, BatchesSurviveAReopen) {
   EXPECT_EQ((*store)->Get(Table::kWorkers, "w1").value(), "host");
   EXPECT_FALSE((*store)->Get(Table::kJobs, "j2").value().has_value());
   std::vector<std::string> keys;
-  ASSERT_TRUE((*store)->ForEach(Table::kJobs, [&](auto key, auto) { keys.emplace_back(key); }).ok());
+  ASSERT_TRUE(
+      (*store)->ForEach(Table::kJobs, [&](auto key, auto) { keys.emplace_back(key); }).ok());
   EXPECT_THAT(keys, ::testing::ElementsAre("j1"));
 }
 
@@ -70,7 +71,8 @@ class FailingStore : public KvStore {
   absl::StatusOr<std::optional<std::string>> Get(Table, const std::string&) override {
     return std::optional<std::string>();
   }
-  absl::Status ForEach(Table, const std::function<void(std::string_view, std::string_view)>&) override {
+  absl::Status ForEach(Table,
+                       const std::function<void(std::string_view, std::string_view)>&) override {
     return absl::OkStatus();
   }
 

@@ -19,7 +19,8 @@ class GateHandler : public JobHandler {
   absl::StatusOr<v1::JobOutput> Run(const v1::JobSpec& spec) override {
     const int now = ++running_;
     int seen = peak_.load();
-    while (now > seen && !peak_.compare_exchange_weak(seen, now)) {}
+    while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
+    }
     gate_.WaitForNotification();
     --running_;
     if (spec.diag().payload() == "boom") return absl::InternalError("boom");

@@ -2,11 +2,10 @@
 // protos, a gRPC server and the Prometheus Exposer (BUILD-NOTES traps 3 and 7: civetweb
 // thread stacks and protobuf symbols shared with libtorch).
 #include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <grpcpp/grpcpp.h>
 
 #include "acdc/v1/jobs.pb.h"
 #include "acdc/v1/worker_service.grpc.pb.h"
@@ -35,7 +34,8 @@ std::string HttpGet(int port, const std::string& path) {
   std::string response;
   char buffer[4096];
   ssize_t n = 0;
-  while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, static_cast<size_t>(n));
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0)
+    response.append(buffer, static_cast<size_t>(n));
   close(fd);
   return response;
 }
@@ -44,7 +44,12 @@ TEST(TorchProcessTest, MetricsGrpcProtosAndTorchLiveInOneProcess) {
   EXPECT_DOUBLE_EQ(TorchMatmulOnesSum(), 64.0 * 64.0 * 64.0);
 
   auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::BuildCounter().Name("acdc_probe_total").Help("probe").Register(*registry).Add({}).Increment(7);
+  prometheus::BuildCounter()
+      .Name("acdc_probe_total")
+      .Help("probe")
+      .Register(*registry)
+      .Add({})
+      .Increment(7);
   auto endpoint = MetricsEndpoint::Start("127.0.0.1:0", registry);
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();
   const std::string address = (*endpoint)->address();

@@ -1,14 +1,13 @@
 #include "worker/runtime/devices.h"
 
+#include <ATen/Context.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <cuda_runtime_api.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
 #include <thread>
-
-#include <ATen/Context.h>
-#include <c10/cuda/CUDAFunctions.h>
-#include <cuda_runtime_api.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -30,8 +29,8 @@ DeviceInfo CpuDevice() {
   DeviceInfo device;
   device.name = "cpu";
   device.description = absl::StrCat(std::thread::hardware_concurrency(), " hardware threads");
-  device.total_memory_bytes =
-      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE));
+  device.total_memory_bytes = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                              static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE));
   device.free_memory_bytes = MemAvailableBytes();
   return device;
 }
@@ -40,7 +39,8 @@ DeviceInfo CudaDevice(int index) {
   DeviceInfo device;
   device.name = absl::StrCat("cuda:", index);
   cudaDeviceProp properties{};
-  if (cudaGetDeviceProperties(&properties, index) == cudaSuccess) device.description = properties.name;
+  if (cudaGetDeviceProperties(&properties, index) == cudaSuccess)
+    device.description = properties.name;
   size_t free_bytes = 0;
   size_t total_bytes = 0;
   c10::cuda::set_device(static_cast<c10::DeviceIndex>(index));
