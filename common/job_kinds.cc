@@ -41,4 +41,15 @@ std::string JobStateName(v1::JobState state) {
   }
 }
 
+std::string WorkerStateName(v1::WorkerState state) {
+  switch (state) {
+    case v1::WORKER_STATE_CONNECTED:
+      return "connected";
+    case v1::WORKER_STATE_DRAINING:
+      return "draining";
+    default:
+      return "disconnected";
+  }
+}
+
 }  // namespace acdc

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "acdc/v1/control_service.pb.h"
 #include "acdc/v1/jobs.pb.h"
 
 namespace acdc {
@@ -13,5 +14,7 @@ std::string JobKindName(v1::JobKind kind);
 v1::JobKind JobKindOf(const v1::JobSpec& spec);
 // "queued", "leased", "done", "failed".
 std::string JobStateName(v1::JobState state);
+// "connected", "draining", "disconnected".
+std::string WorkerStateName(v1::WorkerState state);
 
 }  // namespace acdc

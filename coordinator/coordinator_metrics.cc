@@ -1,11 +1,8 @@
 #include "coordinator/coordinator_metrics.h"
 
-namespace acdc {
+#include "common/metric_buckets.h"
 
-prometheus::Histogram::BucketBoundaries DurationBuckets() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-          1,     2.5,    5,     10,   30,    60,   300, 900,  3600};
-}
+namespace acdc {
 
 CoordinatorMetrics::CoordinatorMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),

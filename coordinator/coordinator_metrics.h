@@ -53,7 +53,5 @@ class CoordinatorMetrics {
   prometheus::Histogram& commit_transitions_;
 };
 
-// Buckets for durations from a millisecond to an hour (merges and evaluations are long).
-prometheus::Histogram::BucketBoundaries DurationBuckets();
 
 }  // namespace acdc

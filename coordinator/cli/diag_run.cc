@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "common/ids.h"
 #include "nlohmann/json.hpp"
 
 namespace acdc {
@@ -44,13 +44,6 @@ struct DiagState {
 bool IsPermanent(const absl::Status& status) {
   return absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status) ||
          absl::IsInvalidArgument(status) || absl::IsNotFound(status);
-}
-
-std::string RandomHex(absl::BitGen& gen, int bytes) {
-  std::string out;
-  for (int i = 0; i < bytes; ++i)
-    absl::StrAppendFormat(&out, "%02x", absl::Uniform<int>(gen, 0, 256));
-  return out;
 }
 
 void OnOutcome(DiagState& state, const v1::JobOutcome& outcome) {
@@ -124,14 +117,13 @@ std::string DiagReport::ToJson() const {
 
 absl::StatusOr<DiagReport> RunDiag(ControlClient& client, const DiagOptions& options) {
   auto state = std::make_shared<DiagState>();
-  absl::BitGen gen;
-  const std::string tag = RandomHex(gen, 6);
+  const std::string tag = RandomHex(6);
   {
     absl::MutexLock lock(&state->mu);
     for (int i = 0; i < options.jobs; ++i) {
       DiagJobState job;
       job.id = absl::StrFormat("diag-%s-%d", tag, i);
-      job.payload = absl::StrFormat("%s:%d:%s", tag, i, RandomHex(gen, 8));
+      job.payload = absl::StrFormat("%s:%d:%s", tag, i, RandomHex(8));
       state->index[job.id] = i;
       state->jobs.push_back(std::move(job));
     }

@@ -10,17 +10,6 @@
 namespace acdc {
 namespace {
 
-std::string StateName(v1::WorkerState state) {
-  switch (state) {
-    case v1::WORKER_STATE_CONNECTED:
-      return "connected";
-    case v1::WORKER_STATE_DRAINING:
-      return "draining";
-    default:
-      return "disconnected";
-  }
-}
-
 void PrintJson(const v1::GetStatusResponse& status) {
   nlohmann::json workers = nlohmann::json::array();
   for (const v1::WorkerStatus& worker : status.workers()) {
@@ -28,7 +17,7 @@ void PrintJson(const v1::GetStatusResponse& status) {
     for (const v1::Device& device : worker.devices()) devices.push_back(device.name());
     workers.push_back({{"worker_id", worker.worker_id()},
                        {"hostname", worker.hostname()},
-                       {"state", StateName(worker.state())},
+                       {"state", WorkerStateName(worker.state())},
                        {"slots", worker.slots()},
                        {"busy", worker.busy()},
                        {"devices", devices}});
@@ -55,7 +44,7 @@ void PrintTable(const std::string& address, const v1::GetStatusResponse& status)
     std::vector<std::string> devices;
     for (const v1::Device& device : worker.devices()) devices.push_back(device.name());
     std::cout << absl::StrFormat("  %-28s %-16s %-13s %5d %5d  %s\n", worker.worker_id(),
-                                 worker.hostname(), StateName(worker.state()), worker.slots(),
+                                 worker.hostname(), WorkerStateName(worker.state()), worker.slots(),
                                  worker.busy(), absl::StrJoin(devices, ","));
   }
 }

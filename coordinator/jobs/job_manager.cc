@@ -1,8 +1,8 @@
 #include "coordinator/jobs/job_manager.h"
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/ids.h"
 #include "common/job_kinds.h"
 
 namespace acdc {
@@ -10,29 +10,8 @@ namespace {
 
 using Notes = std::vector<std::function<void()>>;
 
-std::string RandomHex(int bytes) {
-  static absl::Mutex mu(absl::kConstInit);
-  static absl::BitGen* gen = new absl::BitGen();
-  absl::MutexLock lock(&mu);
-  std::string out;
-  for (int i = 0; i < bytes; ++i)
-    absl::StrAppendFormat(&out, "%02x", absl::Uniform<int>(*gen, 0, 256));
-  return out;
-}
-
 bool IsTerminal(v1::JobState state) {
   return state == v1::JOB_STATE_DONE || state == v1::JOB_STATE_FAILED;
-}
-
-std::string WorkerStateName(v1::WorkerState state) {
-  switch (state) {
-    case v1::WORKER_STATE_CONNECTED:
-      return "connected";
-    case v1::WORKER_STATE_DRAINING:
-      return "draining";
-    default:
-      return "disconnected";
-  }
 }
 
 v1::CoordinatorMessage AckMessage(const v1::JobRef& ref) {
