@@ -3,47 +3,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace acdc {
-namespace {
-
-// One WatchJobs stream on the callback API; deletes itself when done.
-class WatchCall : public grpc::ClientReadReactor<v1::JobOutcome> {
- public:
-  WatchCall(ControlClient* owner, v1::ControlService::Stub* stub, const std::string& token,
-            const std::vector<std::string>& ids,
-            std::function<void(const v1::JobOutcome&)> on_outcome,
-            std::function<void(const absl::Status&)> on_done)
-      : owner_(owner), on_outcome_(std::move(on_outcome)), on_done_(std::move(on_done)) {
-    AttachToken(&context_, token);
-    owner_->CallStarted(&context_);
-    for (const std::string& id : ids) request_.add_job_ids(id);
-    stub->async()->WatchJobs(&context_, &request_, this);
-    StartRead(&outcome_);
-    StartCall();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;
-    on_outcome_(outcome_);
-    StartRead(&outcome_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    on_done_(RpcError(status, "WatchJobs", owner_->address()));
-    owner_->CallEnded(&context_);  // after this the owner may be gone; touch only ourselves
-    delete this;
-  }
-
- private:
-  ControlClient* owner_;
-  grpc::ClientContext context_;
-  v1::WatchJobsRequest request_;
-  v1::JobOutcome outcome_;
-  std::function<void(const v1::JobOutcome&)> on_outcome_;
-  std::function<void(const absl::Status&)> on_done_;
-};
-
-}  // namespace
-
 void AddClientFlags(FlagSet& flags, ClientOptions* options) {
   flags.AddString("coordinator", &options->coordinator, "coordinator address, HOST:PORT");
   flags.AddString("token-file", &options->token_file, "file holding the shared bearer token");
@@ -101,24 +60,47 @@ absl::StatusOr<std::vector<std::string>> ControlClient::Submit(
 void ControlClient::WatchAsync(const std::vector<std::string>& job_ids,
                                std::function<void(const v1::JobOutcome&)> on_outcome,
                                std::function<void(const absl::Status&)> on_done) {
-  new WatchCall(this, stub_.get(), token_, job_ids, std::move(on_outcome), std::move(on_done));
+  ReapFinished();
+  v1::WatchJobsRequest request;
+  for (const std::string& id : job_ids) request.add_job_ids(id);
+  absl::MutexLock lock(&mu_);
+  OpenWatch* watch = watches_.emplace_back(std::make_unique<OpenWatch>()).get();
+  AttachToken(&watch->context, token_);
+  watch->reader = std::thread([this, watch, request = std::move(request),
+                               on_outcome = std::move(on_outcome), on_done = std::move(on_done)] {
+    auto reader = stub_->WatchJobs(&watch->context, request);
+    v1::JobOutcome outcome;
+    while (reader->Read(&outcome)) on_outcome(outcome);
+    on_done(RpcError(reader->Finish(), "WatchJobs", address_));
+    absl::MutexLock lock(&mu_);
+    watch->finished = true;
+  });
 }
 
-void ControlClient::CallStarted(grpc::ClientContext* context) {
-  absl::MutexLock lock(&mu_);
-  open_calls_.insert(context);
-}
-
-void ControlClient::CallEnded(grpc::ClientContext* context) {
-  absl::MutexLock lock(&mu_);
-  open_calls_.erase(context);
+void ControlClient::ReapFinished() {
+  std::list<std::unique_ptr<OpenWatch>> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = watches_.begin(); it != watches_.end();) {
+      if ((*it)->finished) {
+        finished.push_back(std::move(*it));
+        it = watches_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& watch : finished) watch->reader.join();
 }
 
 ControlClient::~ControlClient() {
-  absl::MutexLock lock(&mu_);
-  for (grpc::ClientContext* context : open_calls_) context->TryCancel();
-  auto all_ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return open_calls_.empty(); };
-  mu_.Await(absl::Condition(&all_ended));
+  std::list<std::unique_ptr<OpenWatch>> watches;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& watch : watches_) watch->context.TryCancel();
+    watches.swap(watches_);
+  }
+  for (auto& watch : watches) watch->reader.join();
 }
 
 }  // namespace acdc

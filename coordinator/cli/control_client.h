@@ -3,11 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "acdc/v1/control_service.grpc.pb.h"
@@ -26,7 +27,7 @@ void AddClientFlags(FlagSet& flags, ClientOptions* options);
 
 class ControlClient {
  public:
-  // Cancels watches still open and waits for them: no callback outlives the client.
+  // Cancels watches still open and joins them: no callback outlives the client.
   ~ControlClient();
 
   static absl::StatusOr<std::unique_ptr<ControlClient>> Connect(const ClientOptions& options);
@@ -34,16 +35,14 @@ class ControlClient {
   absl::StatusOr<v1::GetStatusResponse> GetStatus(absl::Duration timeout = absl::Seconds(10));
   absl::StatusOr<std::vector<std::string>> Submit(const std::vector<v1::JobSubmission>& jobs);
   // Starts a WatchJobs stream without blocking: `on_outcome` runs per outcome, then `on_done`
-  // with the call's final status (OK once every id was reported).
+  // with the call's final status (OK once every id was reported). Each watch reads on a
+  // thread of its own with the synchronous API: gRPC 1.51's callback client keeps a thread
+  // that races the process's exit and aborts it.
   void WatchAsync(const std::vector<std::string>& job_ids,
                   std::function<void(const v1::JobOutcome&)> on_outcome,
                   std::function<void(const absl::Status&)> on_done);
 
   const std::string& address() const { return address_; }
-
-  // Bookkeeping of open WatchAsync calls.
-  void CallStarted(grpc::ClientContext* context);
-  void CallEnded(grpc::ClientContext* context);
 
  private:
   ControlClient(std::string address, std::string token,
@@ -53,8 +52,16 @@ class ControlClient {
   std::string address_;
   std::string token_;
   std::unique_ptr<v1::ControlService::Stub> stub_;
+  struct OpenWatch {
+    grpc::ClientContext context;
+    std::thread reader;
+    bool finished = false;
+  };
+  // Joins the readers of watches that have finished.
+  void ReapFinished();
+
   absl::Mutex mu_;
-  absl::flat_hash_set<grpc::ClientContext*> open_calls_ ABSL_GUARDED_BY(mu_);
+  std::list<std::unique_ptr<OpenWatch>> watches_ ABSL_GUARDED_BY(mu_);
 };
 
 // grpc::Status -> absl::Status with the RPC's name and the coordinator's address, so a

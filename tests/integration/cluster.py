@@ -237,11 +237,9 @@ class Daemon:
 
     def stop(self, grace=5.0):
         """SIGTERM, then SIGKILL after `grace`; also kills leftovers in its process group."""
-        if self.alive():
-            self.signal(signal.SIGTERM)
-            if self.wait(grace) is None:
-                self.signal(signal.SIGKILL)
-                self.wait(10)
+        stop_all([self], grace)
+
+    def _reap_group(self):
         for pid in _pids_in_group(self.pid):
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -251,6 +249,20 @@ class Daemon:
             self._log.close()
         except OSError:
             pass
+
+
+def stop_all(daemons, grace=5.0):
+    """SIGTERM every daemon at once, SIGKILL those still running after `grace` seconds, then
+    kill anything left in their process groups."""
+    for d in daemons:
+        d.signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for d in daemons:
+        if d.wait(max(0.0, deadline - time.monotonic())) is None:
+            d.signal(signal.SIGKILL)
+            d.wait(10)
+    for d in daemons:
+        d._reap_group()  # pylint: disable=protected-access
 
 
 class CommandResult:
@@ -494,8 +506,11 @@ class Cluster:
         self._closed = True
         for cmd in getattr(self, "_background", []):
             cmd.kill()
-        for daemon in reversed(self.daemons):
-            daemon.stop(grace=3.0)
+        # Workers (and helpers such as prometheus) first, while the coordinator can still
+        # take their drain; then the coordinator.
+        coordinators = [d for d in self.daemons if d.name.startswith("coordinator")]
+        stop_all([d for d in self.daemons if d not in coordinators], grace=5.0)
+        stop_all(coordinators, grace=5.0)
         if not keep and not os.environ.get("ACDC_KEEP_LOGS"):
             shutil.rmtree(self.workdir, ignore_errors=True)
 
