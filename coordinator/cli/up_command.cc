@@ -125,8 +125,6 @@ class Cluster {
                               [this] { return ConnectedWorkers() >= options_.workers; }));
     Say(absl::StrFormat("%d workers connected with %d slots each (logs: %s/logs/)",
                         options_.workers, options_.slots, options_.data_dir));
-    Say(absl::StrCat("inspect with: acdc status --coordinator ", address_, " --token-file ",
-                     TokenFile()));
     return absl::OkStatus();
   }
 
@@ -142,9 +140,9 @@ class Cluster {
   bool CoordinatorRunning() { return coordinator_ && coordinator_->Running(); }
   ControlClient& client() { return *client_; }
   const std::string& address() const { return address_; }
+  std::string TokenFile() const { return options_.data_dir + "/token"; }
 
  private:
-  std::string TokenFile() const { return options_.data_dir + "/token"; }
   std::string Log(const std::string& name) const {
     return absl::StrCat(options_.data_dir, "/logs/", name, ".log");
   }
@@ -166,6 +164,8 @@ class Cluster {
 };
 
 int ServeUntilSignal(Cluster& cluster) {
+  Say(absl::StrCat("inspect with: acdc status --coordinator ", cluster.address(), " --token-file ",
+                   cluster.TokenFile()));
   Say("serving; Ctrl-C stops the coordinator and every worker");
   while (WaitForShutdownSignal(absl::Milliseconds(500)) == 0) {
     if (!cluster.CoordinatorRunning()) {
@@ -198,6 +198,7 @@ int RunWorkload(Cluster& cluster, const UpOptions& options) {
 
 int RunUpCommand(const std::vector<std::string>& args, const std::string& self_binary) {
   UpOptions options;
+  bool temporary_data = false;
   FlagSet flags("acdc up",
                 "Embedded mode: a coordinator and N worker processes on loopback with a generated "
                 "token. Serves until Ctrl-C, or runs --run WORKLOAD and stops.");
@@ -223,6 +224,7 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
               << std::endl;
     return 2;
   }
+  temporary_data = options.data_dir.empty();
   if (absl::Status status = PrepareDataDir(options); !status.ok()) {
     std::cerr << "acdc up: error: " << status.message() << std::endl;
     return 1;
@@ -235,6 +237,12 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
   }
   const int code = options.run.empty() ? ServeUntilSignal(cluster) : RunWorkload(cluster, options);
   cluster.Stop();
+  if (code == 0 && temporary_data && !options.run.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(options.data_dir, ignored);  // nothing there worth keeping
+  } else {
+    Say(absl::StrCat("state and logs kept in ", options.data_dir));
+  }
   Say("stopped");
   return code;
 }
