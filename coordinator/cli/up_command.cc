@@ -1,3 +1,4 @@
+#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -28,6 +29,15 @@ struct UpOptions {
   std::string run;
   DiagOptions diag;
 };
+
+// std::filesystem::remove_all crashes in this torch-linked binary (a libstdc++ symbol that a
+// torch library interposes), so the tree is removed through POSIX nftw.
+void RemoveTree(const std::string& path) {
+  nftw(
+      path.c_str(),
+      [](const char* entry, const struct stat*, int, struct FTW*) { return remove(entry); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
 
 void Say(const std::string& line) { std::cerr << "[acdc up] " << line << std::endl; }
 
@@ -238,8 +248,7 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
   const int code = options.run.empty() ? ServeUntilSignal(cluster) : RunWorkload(cluster, options);
   cluster.Stop();
   if (code == 0 && temporary_data && !options.run.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(options.data_dir, ignored);  // nothing there worth keeping
+    RemoveTree(options.data_dir);  // nothing there worth keeping
   } else {
     Say(absl::StrCat("state and logs kept in ", options.data_dir));
   }
