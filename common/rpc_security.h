@@ -43,7 +43,9 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
     const TlsFiles& files);
 
 // A channel that notices a dead peer within seconds (keepalive pings) so leases and
-// reconnects react to lost machines, not only to closed sockets.
+// reconnects react to lost machines, not only to closed sockets, and that retries a lost
+// connection every fraction of a second. Calls that should ride out a restart set
+// wait_for_ready with a deadline.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            std::shared_ptr<grpc::ChannelCredentials> credentials);
 

@@ -37,12 +37,12 @@ WorkerAgent::WorkerAgent(WorkerAgentOptions options, JobRunner* runner, WorkerMe
 }
 
 absl::Status WorkerAgent::Run() {
-  absl::Duration backoff = absl::Milliseconds(200);
+  absl::Duration backoff = absl::Milliseconds(100);
   while (true) {
     absl::Status status = Register();
     if (status.ok()) {
       status = RunStream();
-      if (status.ok()) backoff = absl::Milliseconds(200);
+      if (status.ok()) backoff = absl::Milliseconds(100);
     }
     if (IsPermanent(status)) {
       metrics_->RpcError("RegisterWorker", CodeName(status.code()));
@@ -59,7 +59,7 @@ absl::Status WorkerAgent::Run() {
     ACDC_LOG(Warning) << "coordinator " << options_.coordinator << " unreachable (" << status
                       << "); retrying in " << backoff;
     SleepBackoff(backoff);
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+    backoff = std::min(backoff * 2, absl::Seconds(2));
   }
 }
 
@@ -76,7 +76,10 @@ absl::Status WorkerAgent::Register() {
   request.set_version("acdc.v1");
   grpc::ClientContext context;
   AttachToken(&context, options_.token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  // Waits for the channel to connect (a restarting coordinator) instead of failing at once;
+  // the short deadline keeps a drain responsive.
+  context.set_wait_for_ready(true);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
   v1::RegisterWorkerResponse response;
   grpc::Status status = stub_->RegisterWorker(&context, request, &response);
   if (!status.ok()) {
@@ -260,10 +263,11 @@ void WorkerAgent::SleepBackoff(absl::Duration delay) {
   static thread_local absl::BitGen gen;
   const absl::Duration jittered = delay * absl::Uniform(gen, 0.5, 1.5);
   absl::MutexLock lock(&mu_);
-  auto drained_or_timed_out = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return draining_ && absl::Now() >= drain_deadline_;
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&drained_or_timed_out), jittered);
+  // A drain that starts meanwhile ends the sleep: there may be nothing left to wait for.
+  const bool was_draining = draining_;
+  auto drain_changed = [this, was_draining]()
+                           ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return draining_ != was_draining; };
+  mu_.AwaitWithTimeout(absl::Condition(&drain_changed), jittered);
 }
 
 }  // namespace acdc

@@ -34,9 +34,11 @@ absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(
       new ControlClient(options.coordinator, *std::move(token), std::move(stub)));
 }
 
-absl::StatusOr<v1::GetStatusResponse> ControlClient::GetStatus(absl::Duration timeout) {
+absl::StatusOr<v1::GetStatusResponse> ControlClient::GetStatus(absl::Duration timeout,
+                                                               bool wait_for_ready) {
   grpc::ClientContext context;
   AttachToken(&context, token_);
+  context.set_wait_for_ready(wait_for_ready);
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   v1::GetStatusResponse response;
   grpc::Status status = stub_->GetStatus(&context, v1::GetStatusRequest(), &response);
@@ -48,6 +50,7 @@ absl::StatusOr<std::vector<std::string>> ControlClient::Submit(
     const std::vector<v1::JobSubmission>& jobs) {
   grpc::ClientContext context;
   AttachToken(&context, token_);
+  context.set_wait_for_ready(true);  // ride out a coordinator restart
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
   v1::SubmitJobsRequest request;
   for (const v1::JobSubmission& job : jobs) *request.add_jobs() = job;
@@ -66,6 +69,7 @@ void ControlClient::WatchAsync(const std::vector<std::string>& job_ids,
   absl::MutexLock lock(&mu_);
   OpenWatch* watch = watches_.emplace_back(std::make_unique<OpenWatch>()).get();
   AttachToken(&watch->context, token_);
+  watch->context.set_wait_for_ready(true);
   watch->reader = std::thread([this, watch, request = std::move(request),
                                on_outcome = std::move(on_outcome), on_done = std::move(on_done)] {
     auto reader = stub_->WatchJobs(&watch->context, request);

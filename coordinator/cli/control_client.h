@@ -32,7 +32,10 @@ class ControlClient {
 
   static absl::StatusOr<std::unique_ptr<ControlClient>> Connect(const ClientOptions& options);
 
-  absl::StatusOr<v1::GetStatusResponse> GetStatus(absl::Duration timeout = absl::Seconds(10));
+  // With `wait_for_ready` the call waits up to `timeout` for a coordinator that is starting;
+  // without, an unreachable coordinator fails it at once.
+  absl::StatusOr<v1::GetStatusResponse> GetStatus(absl::Duration timeout = absl::Seconds(10),
+                                                  bool wait_for_ready = false);
   absl::StatusOr<std::vector<std::string>> Submit(const std::vector<v1::JobSubmission>& jobs);
   // Starts a WatchJobs stream without blocking: `on_outcome` runs per outcome, then `on_done`
   // with the call's final status (OK once every id was reported). Each watch reads on a

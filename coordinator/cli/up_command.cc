@@ -92,7 +92,9 @@ absl::Status WaitUntil(ChildProcess& child, const std::string& what, absl::Durat
                                                  "; its log ends:\n",
                                                  TailOfFile(child.log_path(), 10)));
     }
-    absl::SleepFor(absl::Milliseconds(100));
+    if (WaitForShutdownSignal(absl::Milliseconds(100)) != 0) {
+      return absl::CancelledError(absl::StrCat("interrupted while waiting for ", what));
+    }
   }
   return absl::DeadlineExceededError(absl::StrCat(
       what, " not ready after ", absl::FormatDuration(timeout), "; see ", child.log_path()));
@@ -116,7 +118,7 @@ class Cluster {
     coordinator_ = std::make_unique<ChildProcess>(coordinator);
     ASSIGN_OR_RETURN(client_, ControlClient::Connect({address_, TokenFile(), {}}));
     RETURN_IF_ERROR(WaitUntil(*coordinator_, "the coordinator", absl::Seconds(30),
-                              [this] { return client_->GetStatus(absl::Seconds(1)).ok(); }));
+                              [this] { return client_->GetStatus(absl::Seconds(1), true).ok(); }));
     Say(absl::StrCat("coordinator on ", address_, " (log: ", Log("coordinator"), ")"));
     for (int i = 0; i < options_.workers; ++i) {
       std::vector<std::string> worker_argv{
@@ -131,7 +133,7 @@ class Cluster {
                        ChildProcess::Spawn(worker_argv, Log(absl::StrCat("worker-", i))));
       workers_.push_back(std::make_unique<ChildProcess>(worker));
     }
-    RETURN_IF_ERROR(WaitUntil(*coordinator_, "the coordinator", absl::Seconds(60),
+    RETURN_IF_ERROR(WaitUntil(*coordinator_, "the workers to connect", absl::Seconds(60),
                               [this] { return ConnectedWorkers() >= options_.workers; }));
     Say(absl::StrFormat("%d workers connected with %d slots each (logs: %s/logs/)",
                         options_.workers, options_.slots, options_.data_dir));
@@ -242,6 +244,10 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
   Say(absl::StrCat("data directory: ", options.data_dir));
   Cluster cluster(self_binary, options);
   if (absl::Status status = cluster.Start(); !status.ok()) {
+    if (absl::IsCancelled(status)) {
+      Say("interrupted; stopping");  // Ctrl-C during start-up is a request, not an error
+      return 0;
+    }
     std::cerr << "acdc up: error: " << status.message() << std::endl;
     return 1;
   }

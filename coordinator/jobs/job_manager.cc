@@ -347,8 +347,15 @@ void JobManager::ExpireLeases() {
 }
 
 void JobManager::Stop() {
-  absl::MutexLock lock(&mu_);
-  stopping_ = true;
+  std::vector<std::shared_ptr<WorkerLink>> links;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (const auto& [id, worker] : workers_) {
+      if (worker.link) links.push_back(worker.link);
+    }
+  }
+  for (const auto& link : links) link->Close();
 }
 
 void JobManager::Lease(Job& job, Worker& worker, KvBatch& batch, Notes& notes) {

@@ -32,6 +32,8 @@ class WorkerLink {
  public:
   virtual ~WorkerLink() = default;
   virtual void Send(const v1::CoordinatorMessage& message) = 0;
+  // Ends the stream; the worker reconnects (to this coordinator after a restart).
+  virtual void Close() = 0;
 };
 
 // Receives the terminal outcome of each watched job exactly once.
@@ -81,8 +83,8 @@ class JobManager {
   // Requeues (or fails) jobs whose lease deadline has passed. Called periodically.
   void ExpireLeases();
 
-  // The coordinator is going down: streams that close from now on keep their leases, so
-  // workers can report those jobs to the restarted coordinator.
+  // The coordinator is going down: ends every worker stream, keeping its leases, so workers
+  // can report those jobs to the restarted coordinator.
   void Stop();
 
  private:

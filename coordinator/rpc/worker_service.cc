@@ -15,6 +15,9 @@ class StreamLink : public WorkerLink {
  public:
   explicit StreamLink(StreamReactor* reactor) : outbox_(reactor) {}
   void Send(const v1::CoordinatorMessage& message) override { outbox_.Send(message); }
+  void Close() override {
+    outbox_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the coordinator is stopping"));
+  }
   StreamOutbox<v1::CoordinatorMessage, StreamReactor>& outbox() { return outbox_; }
 
  private:

@@ -2,6 +2,7 @@
 // watchers and recovery, all without sleeping.
 #include "coordinator/jobs/job_manager.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,8 @@ class RecordingLink : public WorkerLink {
     absl::MutexLock lock(&mu_);
     messages_.push_back(message);
   }
+  void Close() override { closed_ = true; }
+  bool closed() const { return closed_; }
   std::vector<v1::JobAssignment> TakeAssignments() {
     absl::MutexLock lock(&mu_);
     std::vector<v1::JobAssignment> out;
@@ -48,6 +51,7 @@ class RecordingLink : public WorkerLink {
  private:
   absl::Mutex mu_;
   std::vector<v1::CoordinatorMessage> messages_;
+  std::atomic<bool> closed_{false};
 };
 
 class RecordingWatcher : public JobWatcher {
@@ -272,6 +276,16 @@ TEST_F(JobManagerTest, RestartKeepsQueuedAndLeasedJobsAndTheirAttempts) {
   auto next = again->TakeAssignments();
   ASSERT_THAT(next, SizeIs(1));
   EXPECT_EQ(next[0].job().job_id(), "b");
+}
+
+TEST_F(JobManagerTest, StoppingEndsWorkerStreamsButKeepsTheirLeases) {
+  Submit({DiagJob("a")});
+  auto link = Connect("w1", 1);
+  jobs_->Stop();
+  EXPECT_TRUE(link->closed());
+  jobs_->Disconnect("w1", link.get());
+  log_->Flush();
+  EXPECT_EQ(Status().jobs_leased(), 1u);
 }
 
 TEST_F(JobManagerTest, RestartedLeaseOfAWorkerThatNeverReturnsExpires) {
