@@ -1,0 +1,93 @@
+#include "worker/runtime/decoder.h"
+
+#include <cmath>
+
+#include "worker/runtime/rotary.h"
+
+namespace acdc {
+namespace {
+
+// Which keys each query may see: its own row's real tokens up to its own position. A
+// padding query also sees itself, so no softmax row is empty (its output is never used).
+// Returns [B, 1, T, S] bool, true = attend.
+at::Tensor AttentionMask(const at::Tensor& key_valid, int64_t past, int64_t steps) {
+  const int64_t total = past + steps;
+  at::Tensor key_index = at::arange(total, key_valid.options().dtype(at::kLong));
+  at::Tensor query_index = at::arange(past, total, key_valid.options().dtype(at::kLong));
+  at::Tensor causal = key_index.unsqueeze(0) <= query_index.unsqueeze(1);        // [T, S]
+  at::Tensor self = key_index.unsqueeze(0) == query_index.unsqueeze(1);          // [T, S]
+  at::Tensor allowed = causal.unsqueeze(0).logical_and(key_valid.unsqueeze(1));  // [B, T, S]
+  return allowed.logical_or(self.unsqueeze(0)).unsqueeze(1);
+}
+
+}  // namespace
+
+Decoder::Decoder(ModelConfig config, DecoderWeights weights, at::Device device)
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      device_(device),
+      inverse_frequencies_(RopeInverseFrequencies(config_, device)) {}
+
+at::Tensor Decoder::Forward(const at::Tensor& ids, const at::Tensor& positions,
+                            const at::Tensor& key_valid, KvCache& cache) const {
+  const int64_t past = cache.length();
+  const at::Tensor mask = AttentionMask(key_valid, past, ids.size(1));
+  const RopeAngles rope = RopeAnglesAt(inverse_frequencies_, positions, dtype());
+
+  at::Tensor h = at::embedding(weights_.embed, ids);  // [B, T, D]
+  for (size_t i = 0; i < weights_.layers.size(); ++i) {
+    const LayerWeights& w = weights_.layers[i];
+    h = h + Attention(w, static_cast<int>(i), RmsNorm(h, w.input_norm), rope, mask, cache);
+    h = h + Mlp(w, RmsNorm(h, w.post_norm));
+  }
+  cache.Advance(ids.size(1));
+  return RmsNorm(h, weights_.final_norm);
+}
+
+at::Tensor Decoder::Logits(const at::Tensor& hidden) const {
+  return at::linear(hidden, weights_.lm_head).to(at::kFloat);
+}
+
+at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor& x,
+                              const RopeAngles& rope, const at::Tensor& mask,
+                              KvCache& cache) const {
+  const int64_t batch = x.size(0);
+  const int64_t steps = x.size(1);
+  const int64_t hd = config_.head_dim;
+  // Project, then split heads: [B, T, H*hd] -> [B, H, T, hd].
+  auto heads = [&](const at::Tensor& t, int64_t n) {
+    return t.view({batch, steps, n, hd}).transpose(1, 2);
+  };
+  at::Tensor q = heads(at::linear(x, w.q, w.q_bias), config_.num_attention_heads);
+  at::Tensor k = heads(at::linear(x, w.k, w.k_bias), config_.num_key_value_heads);
+  at::Tensor v = heads(at::linear(x, w.v, w.v_bias), config_.num_key_value_heads);
+  q = ApplyRope(q, rope);
+  k = ApplyRope(k, rope);
+  auto [keys, values] = cache.Append(layer, k, v);
+  // Grouped-query attention: each key/value head serves n_rep consecutive query heads.
+  const int64_t n_rep = config_.num_attention_heads / config_.num_key_value_heads;
+  if (n_rep > 1) {
+    keys = keys.repeat_interleave(n_rep, 1);
+    values = values.repeat_interleave(n_rep, 1);
+  }
+  at::Tensor attended = at::scaled_dot_product_attention(
+      q, keys, values, mask, /*dropout_p=*/0.0, /*is_causal=*/false,
+      /*scale=*/1.0 / std::sqrt(static_cast<double>(hd)));
+  at::Tensor merged = attended.transpose(1, 2).reshape({batch, steps, -1});
+  return at::linear(merged, w.o, w.o_bias);
+}
+
+at::Tensor Decoder::Mlp(const LayerWeights& w, const at::Tensor& x) const {
+  // SwiGLU: down(silu(gate(x)) * up(x)).
+  return at::linear(at::silu(at::linear(x, w.gate, w.gate_bias)) * at::linear(x, w.up, w.up_bias),
+                    w.down, w.down_bias);
+}
+
+at::Tensor Decoder::RmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
+  // In fp32 whatever the model dtype, as transformers does, then back.
+  at::Tensor x32 = x.to(at::kFloat);
+  at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);
+  return weight * normed.to(x.scalar_type());
+}
+
+}  // namespace acdc

@@ -1,0 +1,105 @@
+#include "worker/runtime/decoder_weights.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+
+namespace acdc {
+namespace {
+
+at::ScalarType ToScalarType(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return at::kFloat;
+    case DType::kF16:
+      return at::kHalf;
+    case DType::kBF16:
+      return at::kBFloat16;
+  }
+  return at::kFloat;
+}
+
+class WeightLoader {
+ public:
+  WeightLoader(const Checkpoint& checkpoint, at::ScalarType dtype, at::Device device)
+      : checkpoint_(checkpoint), dtype_(dtype), device_(device) {}
+
+  // The tensor `name` with exactly `shape`, in the wanted dtype and device.
+  absl::StatusOr<at::Tensor> Get(const std::string& name, const std::vector<int64_t>& shape) {
+    absl::StatusOr<const TensorEntry*> entry = checkpoint_.Find(name);
+    if (!entry.ok()) return entry.status();
+    if ((*entry)->shape != shape) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor '", name, "' in ", checkpoint_.directory(), " has shape [",
+                       absl::StrJoin((*entry)->shape, ", "), "], the config implies [",
+                       absl::StrJoin(shape, ", "), "]"));
+    }
+    // The mapping is read-only; the runtime never writes weights in place.
+    at::Tensor view = at::from_blob(const_cast<uint8_t*>((*entry)->data), shape,
+                                    at::TensorOptions().dtype(ToScalarType((*entry)->dtype)));
+    return view.to(device_, dtype_);
+  }
+
+  absl::StatusOr<at::Tensor> GetIf(bool present, const std::string& name,
+                                   const std::vector<int64_t>& shape) {
+    if (!present) return at::Tensor();
+    return Get(name, shape);
+  }
+
+ private:
+  const Checkpoint& checkpoint_;
+  at::ScalarType dtype_;
+  at::Device device_;
+};
+
+absl::StatusOr<LayerWeights> LoadLayer(WeightLoader& loader, const ModelConfig& c, int index) {
+  const std::string p = absl::StrCat("model.layers.", index, ".");
+  const int64_t d = c.hidden_size;
+  const int64_t q_dim = int64_t{c.num_attention_heads} * c.head_dim;
+  const int64_t kv_dim = int64_t{c.num_key_value_heads} * c.head_dim;
+  const int64_t f = c.intermediate_size;
+  LayerWeights w;
+  ASSIGN_OR_RETURN(w.input_norm, loader.Get(p + "input_layernorm.weight", {d}));
+  ASSIGN_OR_RETURN(w.q, loader.Get(p + "self_attn.q_proj.weight", {q_dim, d}));
+  ASSIGN_OR_RETURN(w.k, loader.Get(p + "self_attn.k_proj.weight", {kv_dim, d}));
+  ASSIGN_OR_RETURN(w.v, loader.Get(p + "self_attn.v_proj.weight", {kv_dim, d}));
+  ASSIGN_OR_RETURN(w.o, loader.Get(p + "self_attn.o_proj.weight", {d, q_dim}));
+  ASSIGN_OR_RETURN(w.q_bias, loader.GetIf(c.qkv_bias, p + "self_attn.q_proj.bias", {q_dim}));
+  ASSIGN_OR_RETURN(w.k_bias, loader.GetIf(c.qkv_bias, p + "self_attn.k_proj.bias", {kv_dim}));
+  ASSIGN_OR_RETURN(w.v_bias, loader.GetIf(c.qkv_bias, p + "self_attn.v_proj.bias", {kv_dim}));
+  ASSIGN_OR_RETURN(w.o_bias, loader.GetIf(c.o_bias, p + "self_attn.o_proj.bias", {d}));
+  ASSIGN_OR_RETURN(w.post_norm, loader.Get(p + "post_attention_layernorm.weight", {d}));
+  ASSIGN_OR_RETURN(w.gate, loader.Get(p + "mlp.gate_proj.weight", {f, d}));
+  ASSIGN_OR_RETURN(w.up, loader.Get(p + "mlp.up_proj.weight", {f, d}));
+  ASSIGN_OR_RETURN(w.down, loader.Get(p + "mlp.down_proj.weight", {d, f}));
+  ASSIGN_OR_RETURN(w.gate_bias, loader.GetIf(c.mlp_bias, p + "mlp.gate_proj.bias", {f}));
+  ASSIGN_OR_RETURN(w.up_bias, loader.GetIf(c.mlp_bias, p + "mlp.up_proj.bias", {f}));
+  ASSIGN_OR_RETURN(w.down_bias, loader.GetIf(c.mlp_bias, p + "mlp.down_proj.bias", {d}));
+  return w;
+}
+
+}  // namespace
+
+absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
+                                                  const ModelConfig& config, at::ScalarType dtype,
+                                                  at::Device device) {
+  WeightLoader loader(checkpoint, dtype, device);
+  const int64_t v = config.vocab_size;
+  const int64_t d = config.hidden_size;
+  DecoderWeights weights;
+  ASSIGN_OR_RETURN(weights.embed, loader.Get("model.embed_tokens.weight", {v, d}));
+  for (int i = 0; i < config.num_hidden_layers; ++i) {
+    LayerWeights layer;
+    ASSIGN_OR_RETURN(layer, LoadLayer(loader, config, i));
+    weights.layers.push_back(std::move(layer));
+  }
+  ASSIGN_OR_RETURN(weights.final_norm, loader.Get("model.norm.weight", {d}));
+  if (config.tie_word_embeddings) {
+    weights.lm_head = weights.embed;
+  } else {
+    ASSIGN_OR_RETURN(weights.lm_head, loader.Get("lm_head.weight", {v, d}));
+  }
+  return weights;
+}
+
+}  // namespace acdc

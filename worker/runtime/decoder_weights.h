@@ -1,0 +1,36 @@
+// The decoder's weights as tensors, by layer. Loaded from a checkpoint with every name and
+// shape checked against the config; tensors already in the wanted dtype on CPU are views of
+// the checkpoint's file mapping (no copy), so the Checkpoint must outlive them.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/model/model_config.h"
+#include "common/safetensors/checkpoint.h"
+
+namespace acdc {
+
+struct LayerWeights {
+  at::Tensor input_norm;                      // [D]
+  at::Tensor q, k, v, o;                      // [Hq*hd, D], [Hkv*hd, D], [Hkv*hd, D], [D, Hq*hd]
+  at::Tensor q_bias, k_bias, v_bias, o_bias;  // undefined when the config has none
+  at::Tensor post_norm;                       // [D]
+  at::Tensor gate, up, down;                  // [F, D], [F, D], [D, F]
+  at::Tensor gate_bias, up_bias, down_bias;   // undefined unless mlp_bias
+};
+
+struct DecoderWeights {
+  at::Tensor embed;  // [V, D]
+  std::vector<LayerWeights> layers;
+  at::Tensor final_norm;  // [D]
+  at::Tensor lm_head;     // [V, D]; the embedding itself when tied
+};
+
+absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
+                                                  const ModelConfig& config, at::ScalarType dtype,
+                                                  at::Device device);
+
+}  // namespace acdc

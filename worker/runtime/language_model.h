@@ -1,0 +1,64 @@
+// A causal language model loaded from a Hugging Face checkpoint directory, run by libtorch on
+// CPU or CUDA: log-probabilities of given token ids, and batched generation with a KV cache.
+// Torch-free on purpose: callers (commands, job handlers) work with token ids and plain
+// structs; the tensors live behind this interface.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/model/model_config.h"
+
+namespace acdc {
+
+struct RuntimeOptions {
+  std::string device = "cpu";  // "cpu", "cuda", "cuda:N"
+  std::string dtype = "fp32";  // "fp32", "bf16", "fp16" (fp16 on CUDA only)
+  int threads = 0;             // intra-op threads on CPU; 0 keeps libtorch's choice
+};
+
+struct SamplingOptions {
+  int max_new_tokens = 128;
+  double temperature = 0;  // 0: greedy
+  double top_p = 1.0;
+  int top_k = 0;  // 0: off
+  uint64_t seed = 0;
+};
+
+struct Generation {
+  std::vector<int> ids;  // new tokens only, including the stop token if one ended the row
+  int prompt_tokens = 0;
+  int new_tokens = 0;
+  std::string finish_reason;  // "stop" (EOS or a stop check) or "length"
+};
+
+// Called after each new token of a row with everything generated so far for that row;
+// returning true ends the row (stop strings are checked this way, on decoded text).
+using StopCheck = std::function<bool(size_t row, const std::vector<int>& generated)>;
+
+class LanguageModel {
+ public:
+  static absl::StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& model_dir,
+                                                             const RuntimeOptions& options);
+  virtual ~LanguageModel() = default;
+
+  virtual const ModelConfig& config() const = 0;
+  // Token ids that end generation (generation_config.json, else config.json).
+  virtual const std::vector<int>& eos_token_ids() const = 0;
+
+  // For each sequence, logprobs[i] = log p(ids[i] | ids[<i]) for i >= 1 (index 0 has none).
+  virtual absl::StatusOr<std::vector<std::vector<double>>> LogProbs(
+      const std::vector<std::vector<int>>& sequences) = 0;
+
+  // Generates for a batch of prompts of any lengths; each row's result equals what the same
+  // prompt alone would give.
+  virtual absl::StatusOr<std::vector<Generation>> Generate(
+      const std::vector<std::vector<int>>& prompts, const SamplingOptions& options,
+      const StopCheck& stop = nullptr) = 0;
+};
+
+}  // namespace acdc

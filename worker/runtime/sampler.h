@@ -1,0 +1,27 @@
+// Picks each row's next token from its logits: greedy, or seeded sampling with temperature,
+// top-k and top-p applied in transformers' order.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "worker/runtime/language_model.h"
+
+namespace acdc {
+
+class Sampler {
+ public:
+  Sampler(const SamplingOptions& options, size_t rows);
+  // logits [B, V] fp32 -> [B] int64.
+  at::Tensor Next(const at::Tensor& logits);
+
+ private:
+  at::Tensor Filter(at::Tensor logits) const;
+
+  SamplingOptions options_;
+  std::vector<at::Generator>
+      generators_;  // one per row, so a row's draws do not depend on the batch
+};
+
+}  // namespace acdc
