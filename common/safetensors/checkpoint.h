@@ -3,10 +3,13 @@
 // lacks, or a name in two shards is an error naming the file.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/safetensors/safetensors_file.h"
 
@@ -26,6 +29,8 @@ class Checkpoint {
 
  private:
   Checkpoint() = default;
+  absl::Status OpenSingleFile(const std::string& path);
+  absl::Status OpenSharded(const std::string& index_path);
 
   std::string directory_;
   std::vector<std::unique_ptr<SafetensorsFile>> shards_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/safetensors/dtype.h"
@@ -40,6 +41,8 @@ class SafetensorsFile {
 
  private:
   SafetensorsFile() = default;
+  // Validates the mapped header and fills tensors_, index_ and metadata_.
+  absl::Status ParseHeader();
 
   std::string path_;
   void* mapping_ = nullptr;

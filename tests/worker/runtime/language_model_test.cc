@@ -126,7 +126,9 @@ TEST(LanguageModelTest, BadRequestsAreClearErrors) {
   RuntimeOptions cuda;
   cuda.device = "cuda";
   auto no_gpu = LanguageModel::Load(kFixtures + "/llama_gqa", cuda);
-  if (!no_gpu.ok()) EXPECT_THAT(std::string(no_gpu.status().message()), HasSubstr("cuda"));
+  if (!no_gpu.ok()) {
+    EXPECT_THAT(std::string(no_gpu.status().message()), HasSubstr("cuda"));
+  }
   RuntimeOptions fp16;
   fp16.dtype = "fp16";
   EXPECT_THAT(std::string(LanguageModel::Load(kFixtures + "/llama_gqa", fp16).status().message()),
