@@ -10,6 +10,7 @@
 #include "common/shutdown_signal.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/coordinator_command.h"
+#include "worker/commands/model_commands.h"
 #include "worker/worker_command.h"
 
 namespace {
@@ -26,6 +27,13 @@ daemons:
 clients:
   status        workers and job counts of a coordinator
   diag          run diagnostic jobs end to end and report throughput
+
+tools:
+  tokenize      token ids of text (JSON lines), as Hugging Face tokenizers gives them
+
+models on this machine:
+  generate      continue prompts with a model (batched, greedy or sampled)
+  logprobs      log-probability of each token of texts under a model
 
 Run 'acdc <command> --help' for the flags of a command.
 )";
@@ -56,6 +64,9 @@ int main(int argc, char** argv) {
   if (command == "up") return acdc::RunUpCommand(args, SelfBinary(argv[0]));
   if (command == "status") return acdc::RunStatusCommand(args);
   if (command == "diag") return acdc::RunDiagCommand(args);
+  if (command == "generate") return acdc::RunGenerateCommand(args);
+  if (command == "logprobs") return acdc::RunLogprobsCommand(args);
+  if (command == "tokenize") return acdc::RunTokenizeCommand(args);
   std::cerr << "acdc: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }
