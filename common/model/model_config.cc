@@ -272,8 +272,8 @@ absl::Status ParseSizes(const Fields& fields, const FamilyInfo& family, ModelCon
   if (family.preset_kv_heads > 0 && !fields.Has("num_key_value_heads")) {
     return fields.Error(
         "num_key_value_heads",
-        absl::StrCat("is required: transformers would assume ", family.preset_kv_heads,
-                     ", the value of one ", family.architecture, " preset"));
+        absl::StrCat("is required (transformers would silently assume ", family.preset_kv_heads,
+                     ", ", family.architecture, "'s class default)"));
   }
   ASSIGN_OR_RETURN(config.num_key_value_heads,
                    fields.PositiveInt("num_key_value_heads", config.num_attention_heads,
