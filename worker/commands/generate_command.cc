@@ -107,6 +107,7 @@ int RunGenerateCommand(const std::vector<std::string>& args) {
                1 << 20);
   flags.AddInt("seed", &seed, "seed of the sampler", 0);
   flags.AddInt("batch-size", &batch_size, "prompts generated together", 1, 4096);
+  flags.AddBool("ignore-eos", &sampling.ignore_eos, "generate --max-new-tokens for every prompt");
   if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
   if (flags.help_requested()) {
     std::cout << flags.Help();
@@ -162,11 +163,10 @@ int RunGenerateCommand(const std::vector<std::string>& args) {
       new_tokens += g.new_tokens;
     }
     std::cout.flush();
-    if (prompts.size() > static_cast<size_t>(batch_size)) {
-      std::cerr << absl::StrFormat("generate: %d/%d prompts, %d new tokens, %.1f tokens/s\n", end,
-                                   prompts.size(), new_tokens,
-                                   new_tokens / absl::ToDoubleSeconds(absl::Now() - start));
-    }
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    std::cerr << absl::StrFormat(
+        "generate: %d/%d prompts, %d new tokens in %.2f s, %.1f tokens/s\n", end, prompts.size(),
+        new_tokens, seconds, new_tokens / seconds);
   }
   return 0;
 }

@@ -191,7 +191,8 @@ class TorchLanguageModel : public LanguageModel {
         Generation& g = out[row];
         g.ids.push_back(token);
         g.new_tokens = static_cast<int>(g.ids.size());
-        const bool eos = std::find(eos_.begin(), eos_.end(), token) != eos_.end();
+        const bool eos =
+            !options.ignore_eos && std::find(eos_.begin(), eos_.end(), token) != eos_.end();
         if (eos || (stop && stop(static_cast<size_t>(row), g.ids))) {
           done[row] = true;
           g.finish_reason = "stop";

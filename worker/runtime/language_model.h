@@ -27,6 +27,7 @@ struct SamplingOptions {
   double top_p = 1.0;
   int top_k = 0;  // 0: off
   uint64_t seed = 0;
+  bool ignore_eos = false;  // run every row to max_new_tokens (benchmarks)
 };
 
 struct Generation {
