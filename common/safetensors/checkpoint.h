@@ -1,6 +1,7 @@
 // The weights of a Hugging Face model directory: `model.safetensors`, or the shards listed
-// by `model.safetensors.index.json`. A missing shard, a tensor the index names but its shard
-// lacks, or a name in two shards is an error naming the file.
+// by `model.safetensors.index.json` (the single file wins when both exist, as in transformers).
+// A missing shard, a tensor the index names but its shard lacks, a shard tensor the index does
+// not place there (unlisted, or a name in two shards) is an error naming the file.
 #pragma once
 
 #include <cstdint>

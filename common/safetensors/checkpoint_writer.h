@@ -2,6 +2,11 @@
 // added, shards are closed when they reach `max_shard_bytes`. Finish() names the shards
 // `model.safetensors` (one) or `model-0000i-of-0000N.safetensors` plus
 // `model.safetensors.index.json` (several), as transformers writes them.
+// Until Finish() everything is under temporary names (dot files in `directory`), renamed
+// at the end, index last; a writer destroyed unfinished, or after a failed call, leaves
+// nothing behind. Finish() also removes weight files of a previous save into the same
+// directory (other shard counts, a single file that would shadow the index), as
+// transformers' save_pretrained does.
 #pragma once
 
 #include <cstdint>
