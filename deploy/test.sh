@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 acdc_build
+ensure_test_models
 log "running tests: ctest --test-dir build --output-on-failure -j2 $*"
 start=$SECONDS
 rc=0

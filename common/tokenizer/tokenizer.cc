@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/tokenizer/added_tokens.h"
@@ -25,8 +26,9 @@ using json = nlohmann::json;
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (!in) {
     return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
   std::ostringstream contents;
   contents << in.rdbuf();
   if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
@@ -64,9 +66,8 @@ struct Tokenizer::Impl {
   AddedTokenMatcher raw_matcher;         // added tokens with normalized=false
   AddedTokenMatcher normalized_matcher;  // the others, matched after normalization
   SpecialTokenFrame frame;
-  // Decoding, by id: the bytes a token stands for, whether the id exists, whether special.
+  // Decoding, by id: the bytes a token stands for (empty for unused ids), whether special.
   std::vector<std::string> bytes;
-  std::vector<uint8_t> known;
   std::vector<uint8_t> special;
 
   absl::Status Build(const json& root, const std::string& file);
@@ -76,8 +77,9 @@ struct Tokenizer::Impl {
 };
 
 absl::Status Tokenizer::Impl::Build(const json& root, const std::string& file) {
-  if (!root.is_object())
+  if (!root.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": expected a JSON object"));
+  }
   auto model = root.find("model");
   if (model == root.end() || !model->is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": model: missing"));
@@ -119,19 +121,31 @@ void Tokenizer::Impl::BuildDecodeTables() {
   auto set = [this](int32_t id, const std::string& token, bool is_special) {
     if (static_cast<size_t>(id) >= bytes.size()) {
       bytes.resize(id + 1);
-      known.resize(id + 1, 0);
       special.resize(id + 1, 0);
     }
     std::optional<std::string> raw = ByteLevelToBytes(token);
     bytes[id] = raw ? *std::move(raw) : token;
-    known[id] = 1;
     special[id] = is_special ? 1 : 0;
   };
   const std::vector<std::string>& tokens = bpe->tokens();
   for (size_t id = 0; id < tokens.size(); ++id) {
     if (!tokens[id].empty()) set(static_cast<int32_t>(id), tokens[id], false);
   }
-  for (const AddedToken& token : added) set(token.id, token.content, token.special);
+  // HF decodes a normalized added token from its normalized content, and skips a token as
+  // special when that string is a special token's content.
+  absl::flat_hash_set<std::string> special_contents;
+  for (const AddedToken& token : added) {
+    if (token.special) special_contents.insert(token.content);
+  }
+  for (const AddedToken& token : added) {
+    std::string content;
+    if (token.normalized) {
+      normalizer.Normalize(token.content, &content);
+    } else {
+      content = token.content;
+    }
+    set(token.id, content, special_contents.contains(content));
+  }
 }
 
 absl::Status Tokenizer::Impl::EncodeText(absl::string_view text, std::vector<int32_t>* ids) const {
@@ -196,12 +210,12 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(absl::string_view
 absl::StatusOr<std::vector<int32_t>> Tokenizer::Encode(absl::string_view text,
                                                        bool add_special_tokens) const {
   if (!IsValidUtf8(text)) return absl::InvalidArgumentError("text is not valid UTF-8");
+  const SpecialTokenFrame& frame = impl_->frame;
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 8);
-  if (add_special_tokens) ids = impl_->frame.prefix;
+  if (add_special_tokens) ids.insert(ids.end(), frame.prefix.begin(), frame.prefix.end());
   RETURN_IF_ERROR(impl_->EncodeText(text, &ids));
-  if (add_special_tokens)
-    ids.insert(ids.end(), impl_->frame.suffix.begin(), impl_->frame.suffix.end());
+  if (add_special_tokens) ids.insert(ids.end(), frame.suffix.begin(), frame.suffix.end());
   return ids;
 }
 
