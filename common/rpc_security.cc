@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
 
 namespace acdc {
 namespace {
@@ -14,11 +15,10 @@ constexpr char kAuthorizationKey[] = "authorization";
 constexpr char kBearerPrefix[] = "Bearer ";
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " file '", path, "'"));
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
+  absl::StatusOr<std::string> content = ReadFileToString(path);
+  if (!content.ok())
+    return absl::NotFoundError(absl::StrCat("cannot read ", what, " file '", path, "'"));
+  return content;
 }
 
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -20,23 +21,9 @@ using nlohmann::json;
 constexpr char kSingleFileName[] = "model.safetensors";
 constexpr char kIndexFileName[] = "model.safetensors.index.json";
 
-bool IsRegularFile(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
-absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot read"));
-  return contents.str();
-}
-
 // The index's "weight_map": tensor name -> shard file name (in the same directory).
 absl::StatusOr<std::map<std::string, std::string>> ReadWeightMap(const std::string& index_path) {
-  ASSIGN_OR_RETURN(std::string text, ReadTextFile(index_path));
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(index_path));
   json index;
   try {
     index = json::parse(text);

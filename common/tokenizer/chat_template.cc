@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -21,14 +22,6 @@ constexpr char kImEnd[] = "<|im_end|>";
 constexpr char kHeaderStart[] = "<|start_header_id|>";
 constexpr char kHeaderEnd[] = "<|end_header_id|>\n\n";
 constexpr char kEot[] = "<|eot_id|>";
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return std::move(contents).str();
-}
 
 // Python's str.isspace() for one code point (Jinja's trim filter is str.strip()).
 bool PyIsSpace(uint32_t c) {
@@ -149,7 +142,7 @@ std::string LlamaTurn(absl::string_view role, absl::string_view content) {
 }  // namespace
 
 absl::StatusOr<ChatTemplate> ChatTemplate::Load(const std::string& config_path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(config_path));
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(config_path));
   json config;
   try {
     config = json::parse(text);
@@ -175,7 +168,7 @@ absl::StatusOr<ChatTemplate> ChatTemplate::Load(const std::string& config_path) 
     const size_t slash = config_path.rfind('/');
     source = (slash == std::string::npos ? std::string() : config_path.substr(0, slash + 1)) +
              "chat_template.jinja";
-    absl::StatusOr<std::string> jinja = ReadFile(source);
+    absl::StatusOr<std::string> jinja = ReadFileToString(source);
     if (!jinja.ok()) {
       return absl::NotFoundError(
           absl::StrCat(config_path, ": no chat_template (and no ", source, ")"));

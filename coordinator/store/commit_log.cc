@@ -50,11 +50,9 @@ void CommitLog::Run() {
       const absl::Time start = absl::Now();
       absl::Status status = store_->Write(combined);
       if (!status.ok()) {
-        {
-          absl::MutexLock lock(&mu_);
-          failed_ = true;
-        }
-        on_fatal_(status);
+        on_fatal_(status);  // before Flush() waiters are released, so they see its effect
+        absl::MutexLock lock(&mu_);
+        failed_ = true;
         return;
       }
       if (observer_) observer_(absl::Now() - start, group.size());
