@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "worker/runtime/linear.h"
 #include "worker/runtime/rotary.h"
 
 namespace acdc {
@@ -45,7 +46,7 @@ at::Tensor Decoder::Forward(const at::Tensor& ids, const at::Tensor& positions,
 }
 
 at::Tensor Decoder::Logits(const at::Tensor& hidden) const {
-  return at::linear(hidden, weights_.lm_head).to(at::kFloat);
+  return Linear(hidden, weights_.lm_head).to(at::kFloat);
 }
 
 at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor& x,
@@ -58,9 +59,9 @@ at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor
   auto heads = [&](const at::Tensor& t, int64_t n) {
     return t.view({batch, steps, n, hd}).transpose(1, 2);
   };
-  at::Tensor q = heads(at::linear(x, w.q, w.q_bias), config_.num_attention_heads);
-  at::Tensor k = heads(at::linear(x, w.k, w.k_bias), config_.num_key_value_heads);
-  at::Tensor v = heads(at::linear(x, w.v, w.v_bias), config_.num_key_value_heads);
+  at::Tensor q = heads(Linear(x, w.q, w.q_bias), config_.num_attention_heads);
+  at::Tensor k = heads(Linear(x, w.k, w.k_bias), config_.num_key_value_heads);
+  at::Tensor v = heads(Linear(x, w.v, w.v_bias), config_.num_key_value_heads);
   q = ApplyRope(q, rope);
   k = ApplyRope(k, rope);
   auto [keys, values] = cache.Append(layer, k, v);
@@ -71,13 +72,13 @@ at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor
       q, keys, values, mask, /*dropout_p=*/0.0, /*is_causal=*/false,
       /*scale=*/1.0 / std::sqrt(static_cast<double>(hd)), /*enable_gqa=*/grouped);
   at::Tensor merged = attended.transpose(1, 2).reshape({batch, steps, -1});
-  return at::linear(merged, w.o, w.o_bias);
+  return Linear(merged, w.o, w.o_bias);
 }
 
 at::Tensor Decoder::Mlp(const LayerWeights& w, const at::Tensor& x) const {
   // SwiGLU: down(silu(gate(x)) * up(x)).
-  return at::linear(at::silu(at::linear(x, w.gate, w.gate_bias)) * at::linear(x, w.up, w.up_bias),
-                    w.down, w.down_bias);
+  return Linear(at::silu(Linear(x, w.gate, w.gate_bias)) * Linear(x, w.up, w.up_bias), w.down,
+                w.down_bias);
 }
 
 at::Tensor Decoder::RmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
