@@ -56,6 +56,35 @@ __attribute__((target("avx512f"))) void Block(const float* x, int64_t k, const f
   }
 }
 
+// One row of x: the weights are read front to back as one stream (what hardware prefetchers
+// follow best), four accumulators per row to keep the FMA pipeline busy.
+__attribute__((target("avx512f"))) void Gemv(const float* x, int64_t k, const float* w,
+                                             int64_t n_begin, int64_t n_end, const float* bias,
+                                             float* y) {
+  for (int64_t row = n_begin; row < n_end; ++row) {
+    const float* wr = w + row * k;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    int64_t kk = 0;
+    for (; kk + 64 <= k; kk += 64) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + kk), _mm512_loadu_ps(wr + kk), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + kk + 16), _mm512_loadu_ps(wr + kk + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + kk + 32), _mm512_loadu_ps(wr + kk + 32), a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + kk + 48), _mm512_loadu_ps(wr + kk + 48), a3);
+    }
+    for (; kk + 16 <= k; kk += 16) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + kk), _mm512_loadu_ps(wr + kk), a0);
+    }
+    if (kk < k) {
+      const __mmask16 tail = static_cast<__mmask16>((1u << (k - kk)) - 1);
+      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + kk),
+                           _mm512_maskz_loadu_ps(tail, wr + kk), a1);
+    }
+    const __m512 sum = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    y[row] = _mm512_reduce_add_ps(sum) + (bias ? bias[row] : 0.0f);
+  }
+}
+
 // All rows of x (MB at a time) against w rows [n_begin, n_end), NB at a time; the w block
 // stays in L1 while every x block passes over it.
 template <int NB>
@@ -81,10 +110,10 @@ bool SkinnyGemmAvailable() {
 
 void SkinnyGemm(const float* x, int64_t m, int64_t k, const float* w, int64_t n_begin,
                 int64_t n_end, int64_t n, const float* bias, float* y) {
-  // One row of x is bandwidth-bound: more weight rows in flight hide memory latency. More
-  // rows of x are compute-bound: 4×4 blocks keep 16 accumulators and the loads in registers.
+  // One row of x is bandwidth-bound: stream the weights. More rows are compute-bound: 4×4
+  // blocks keep 16 accumulators and the loads in registers.
   if (m == 1) {
-    Columns<8>(x, m, k, w, n_begin, n_end, n, bias, y);
+    Gemv(x, k, w, n_begin, n_end, bias, y);
   } else {
     Columns<4>(x, m, k, w, n_begin, n_end, n, bias, y);
   }
