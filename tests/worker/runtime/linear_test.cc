@@ -1,0 +1,40 @@
+// The decoder's Linear against at::linear: the skinny-GEMM kernel (fp32, CPU, at most 16
+// rows; taken on CPUs with AVX-512F, as the build and CI machines have) must agree on every
+// shape, including widths that are not multiples of its blocks. 17 rows checks the fallback.
+#include "worker/runtime/linear.h"
+
+#include "gtest/gtest.h"
+
+namespace acdc {
+namespace {
+
+struct Shape {
+  int64_t rows, n, k;
+  bool bias;
+};
+
+class LinearTest : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(LinearTest, MatchesAtLinear) {
+  const Shape s = GetParam();
+  at::manual_seed(s.rows * 1000 + s.n + s.k);
+  at::Tensor x = at::randn({s.rows, 1, s.k});
+  at::Tensor w = at::randn({s.n, s.k});
+  at::Tensor b = s.bias ? at::randn({s.n}) : at::Tensor();
+  at::Tensor expected = at::linear(x, w, b);
+  at::Tensor got = Linear(x, w, b);
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  EXPECT_TRUE(at::allclose(got, expected, /*rtol=*/1e-5, /*atol=*/1e-4))
+      << "max difference " << (got - expected).abs().max().item<float>();
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, LinearTest,
+                         ::testing::Values(Shape{1, 1, 1, false}, Shape{1, 7, 15, true},
+                                           Shape{1, 577, 576, false}, Shape{1, 49, 100, true},
+                                           Shape{2, 5, 33, true}, Shape{3, 13, 17, false},
+                                           Shape{4, 8, 64, true}, Shape{5, 1000, 576, false},
+                                           Shape{16, 1536, 576, true}, Shape{16, 3, 7, false},
+                                           Shape{17, 40, 576, true}));
+
+}  // namespace
+}  // namespace acdc
