@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Generation benchmark (not a test): `acdc generate` vs transformers `generate` on the same
-chat prompts, SmolLM2-135M-Instruct, FP32 on CPU, 128 new tokens, batch 1 and batch 16.
+chat prompts, SmolLM2-135M-Instruct, 128 new tokens, batch 1 and batch 16; FP32 on CPU by
+default, `--device cuda --dtype bf16` on a GPU machine.
 
 Both run as child processes of this script with the same thread count; tokens/s counts
 generated tokens over generation time (model loading excluded), peak RSS is the child's.
@@ -32,20 +33,25 @@ HF_SCRIPT = r"""
 import json, sys, time, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 model_dir, batch, new_tokens, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-prompts = json.loads(sys.argv[5])
+prompts, device = json.loads(sys.argv[5]), sys.argv[6]
+dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[sys.argv[7]]
 torch.set_num_threads(threads)
 tok = AutoTokenizer.from_pretrained(model_dir)
 tok.padding_side = "left"
-model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).eval().to(device)
 texts = [tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
                                  tokenize=False) for p in prompts]
 generated, seconds = 0, 0.0
 for start in range(0, len(texts), batch):
-    enc = tok(texts[start:start + batch], add_special_tokens=False, return_tensors="pt", padding=True)
+    enc = tok(texts[start:start + batch], add_special_tokens=False, return_tensors="pt", padding=True).to(device)
+    if device != "cpu":
+        torch.cuda.synchronize()
     t0 = time.perf_counter()
     with torch.no_grad():
         out = model.generate(**enc, do_sample=False, max_new_tokens=new_tokens,
                              min_new_tokens=new_tokens, pad_token_id=tok.pad_token_id or 0)
+    if device != "cpu":
+        torch.cuda.synchronize()
     seconds += time.perf_counter() - t0
     generated += (out.shape[1] - enc.input_ids.shape[1]) * out.shape[0]
 print(json.dumps({"tokens": generated, "seconds": seconds}))
@@ -69,7 +75,8 @@ def ours(args, prompts, batch):
             f.write(json.dumps({"prompt": p}) + "\n")
     _, err, rss = run_measured([args.bin, "generate", "--model", args.model, "--chat", "--prompts", f.name,
                                 "--max-new-tokens", str(args.new_tokens), "--batch-size", str(batch),
-                                "--threads", str(args.threads), "--ignore-eos"])
+                                "--threads", str(args.threads), "--ignore-eos", "--device", args.device,
+                                "--dtype", args.dtype])
     tokens, seconds = 0, 0.0
     for line in err.splitlines():  # one summary line per batch, cumulative
         m = re.search(r"(\d+) new tokens in ([\d.]+) s", line)
@@ -80,7 +87,7 @@ def ours(args, prompts, batch):
 
 def transformers(args, prompts, batch):
     out, _, rss = run_measured([sys.executable, "-c", HF_SCRIPT, args.model, str(batch), str(args.new_tokens),
-                                str(args.threads), json.dumps(prompts)])
+                                str(args.threads), json.dumps(prompts), args.device, args.dtype])
     result = json.loads(out.strip().splitlines()[-1])
     return result["tokens"] / result["seconds"], rss
 
@@ -91,8 +98,11 @@ def main():
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--new-tokens", type=int, default=128)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--dtype", default="fp32", choices=["fp32", "bf16", "fp16"])
     args = parser.parse_args()
-    print(f"model {args.model}, fp32 CPU, {args.threads} threads, {args.new_tokens} new tokens")
+    print(f"model {args.model}, {args.dtype} on {args.device}, {args.threads} threads, "
+          f"{args.new_tokens} new tokens")
     print(f"{'batch':>5}  {'acdc tok/s':>10}  {'hf tok/s':>9}  {'ratio':>6}  {'acdc RSS':>9}  {'hf RSS':>8}  goal")
     for batch, prompts, goal in [(1, PROMPTS[:2], 2.0), (16, PROMPTS, 1.5)]:
         a, a_rss = ours(args, prompts, batch)

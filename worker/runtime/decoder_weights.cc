@@ -1,5 +1,7 @@
 #include "worker/runtime/decoder_weights.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -17,6 +19,14 @@ at::ScalarType ToScalarType(DType dtype) {
       return at::kBFloat16;
   }
   return at::kFloat;
+}
+
+// Faults a zero-copy weight's pages in now, at load, rather than during the first forward
+// pass (which would otherwise read the whole model from the page cache one fault at a time).
+void TouchPages(const uint8_t* data, size_t nbytes) {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  volatile uint8_t sink = 0;
+  for (size_t offset = 0; offset < nbytes; offset += page) sink = sink + data[offset];
 }
 
 class WeightLoader {
@@ -37,7 +47,9 @@ class WeightLoader {
     // The mapping is read-only; the runtime never writes weights in place.
     at::Tensor view = at::from_blob(const_cast<uint8_t*>((*entry)->data), shape,
                                     at::TensorOptions().dtype(ToScalarType((*entry)->dtype)));
-    return view.to(device_, dtype_);
+    at::Tensor weight = view.to(device_, dtype_);
+    if (weight.data_ptr() == view.data_ptr()) TouchPages((*entry)->data, (*entry)->nbytes);
+    return weight;
   }
 
   absl::StatusOr<at::Tensor> GetIf(bool present, const std::string& name,
