@@ -44,7 +44,6 @@ class CoordinatorServer {
   void Stop();
   const std::string& address() const { return address_; }
   std::string metrics_address() const { return endpoint_ ? endpoint_->address() : ""; }
-  JobManager& jobs() { return *jobs_; }
 
  private:
   CoordinatorServer() = default;

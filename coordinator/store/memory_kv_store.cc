@@ -11,7 +11,6 @@ absl::Status MemoryKvStore::Write(const KvBatch& batch) {
       data_.erase({write.table, write.key});
     }
   }
-  ++writes_;
   return absl::OkStatus();
 }
 
@@ -30,11 +29,6 @@ absl::Status MemoryKvStore::ForEach(
     fn(it->first.second, it->second);
   }
   return absl::OkStatus();
-}
-
-int MemoryKvStore::writes() const {
-  absl::MutexLock lock(&mu_);
-  return writes_;
 }
 
 }  // namespace acdc

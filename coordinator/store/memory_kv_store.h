@@ -15,12 +15,10 @@ class MemoryKvStore : public KvStore {
   absl::Status ForEach(
       Table table,
       const std::function<void(std::string_view key, std::string_view value)>& fn) override;
-  int writes() const;
 
  private:
   mutable absl::Mutex mu_;
   std::map<std::pair<Table, std::string>, std::string> data_ ABSL_GUARDED_BY(mu_);
-  int writes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace acdc

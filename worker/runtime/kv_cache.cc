@@ -3,8 +3,7 @@
 namespace acdc {
 
 KvCache::KvCache(int layers, int64_t batch, int64_t kv_heads, int64_t capacity, int64_t head_dim,
-                 at::TensorOptions options)
-    : capacity_(capacity) {
+                 at::TensorOptions options) {
   for (int i = 0; i < layers; ++i) {
     keys_.push_back(at::empty({batch, kv_heads, capacity, head_dim}, options));
     values_.push_back(at::empty({batch, kv_heads, capacity, head_dim}, options));

@@ -19,12 +19,10 @@ class KvCache {
   std::pair<at::Tensor, at::Tensor> Append(int layer, const at::Tensor& k, const at::Tensor& v);
   void Advance(int64_t steps) { length_ += steps; }
   int64_t length() const { return length_; }
-  int64_t capacity() const { return capacity_; }
 
  private:
   std::vector<at::Tensor> keys_;  // per layer [B, Hkv, capacity, hd]
   std::vector<at::Tensor> values_;
-  int64_t capacity_;
   int64_t length_ = 0;
 };
 
