@@ -1,5 +1,6 @@
 #include "common/files.h"
 
+#include <ftw.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -25,6 +26,33 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
 bool IsRegularFile(const std::string& path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+void RemoveTree(const std::string& path) {
+  nftw(
+      path.c_str(),
+      [](const char* entry, const struct stat*, int, struct FTW*) { return remove(entry); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+absl::Status CopyFile(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in)
+    return absl::NotFoundError(absl::StrCat("cannot open ", from, ": ", std::strerror(errno)));
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", to, ": ", std::strerror(errno)));
+  }
+  out << in.rdbuf();
+  out.flush();
+  if (!out || in.bad()) return absl::DataLossError(absl::StrCat("cannot copy ", from, " to ", to));
+  return absl::OkStatus();
 }
 
 }  // namespace acdc

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace acdc {
@@ -12,5 +13,14 @@ namespace acdc {
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 bool IsRegularFile(const std::string& path);
+bool IsDirectory(const std::string& path);
+
+// Removes a file or a directory tree; a missing path is not an error. Not
+// std::filesystem::remove_all: that crashes in torch-linked binaries (a libstdc++ symbol a
+// torch library interposes), so this walks the tree with POSIX nftw.
+void RemoveTree(const std::string& path);
+
+// Copies a regular file (overwriting `to`). Errors name both paths.
+absl::Status CopyFile(const std::string& from, const std::string& to);
 
 }  // namespace acdc

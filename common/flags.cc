@@ -69,12 +69,21 @@ void FlagSet::Require(const std::string& name) {
   if (Flag* flag = Find(name)) flag->required = true;
 }
 
+void FlagSet::AddPositional(const std::string& name, std::string* target, const std::string& help) {
+  positionals_.push_back({name, help, target});
+}
+
 absl::Status FlagSet::Parse(const std::vector<std::string>& args) {
+  size_t positional = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
       help_requested_ = true;
       return absl::OkStatus();
+    }
+    if (arg.rfind("--", 0) != 0 && positional < positionals_.size()) {
+      *positionals_[positional++].target = arg;
+      continue;
     }
     if (arg.rfind("--", 0) != 0) {
       return absl::InvalidArgumentError(
@@ -105,6 +114,10 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args) {
     if (absl::Status status = flag->set(value); !status.ok()) return status;
     flag->seen = true;
   }
+  if (positional < positionals_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("missing %s (see %s --help)", positionals_[positional].name, command_));
+  }
   for (const Flag& flag : flags_) {
     if (flag.required && !flag.seen) {
       return absl::InvalidArgumentError(
@@ -115,7 +128,13 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args) {
 }
 
 std::string FlagSet::Help() const {
-  std::string out = absl::StrCat("usage: ", command_, " [flags]\n\n", summary_, "\n\nflags:\n");
+  std::string out = absl::StrCat("usage: ", command_);
+  for (const Positional& positional : positionals_) absl::StrAppend(&out, " ", positional.name);
+  absl::StrAppend(&out, " [flags]\n\n", summary_, "\n\n");
+  for (const Positional& positional : positionals_) {
+    absl::StrAppendFormat(&out, "  %-26s %s\n", positional.name, positional.help);
+  }
+  absl::StrAppend(&out, positionals_.empty() ? "" : "\n", "flags:\n");
   for (const Flag& flag : flags_) {
     std::string left = absl::StrCat("  --", flag.name, flag.takes_value ? " VALUE" : "");
     absl::StrAppendFormat(&out, "%-28s %s", left, flag.help);

@@ -24,6 +24,8 @@ class FlagSet {
   void AddBool(const std::string& name, bool* target, const std::string& help);
   // Parse fails unless the flag is given.
   void Require(const std::string& name);
+  // A required positional argument (`acdc merge CONFIG`), filled in the order added.
+  void AddPositional(const std::string& name, std::string* target, const std::string& help);
 
   absl::Status Parse(const std::vector<std::string>& args);
   bool help_requested() const { return help_requested_; }
@@ -45,6 +47,12 @@ class FlagSet {
   std::string command_;
   std::string summary_;
   std::vector<Flag> flags_;
+  struct Positional {
+    std::string name;
+    std::string help;
+    std::string* target;
+  };
+  std::vector<Positional> positionals_;
   bool help_requested_ = false;
 };
 

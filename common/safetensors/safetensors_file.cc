@@ -331,4 +331,14 @@ const TensorEntry* SafetensorsFile::Find(absl::string_view name) const {
   return it == index_.end() ? nullptr : &tensors_[it->second];
 }
 
+void ReleasePages(const TensorEntry& entry) {
+  if (entry.nbytes == 0) return;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(entry.data) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(entry.data) + entry.nbytes;
+  // Pages shared with a neighbouring tensor are dropped too: harmless for a read-only
+  // file mapping, they fault back in when read.
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 }  // namespace acdc

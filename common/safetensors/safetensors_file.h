@@ -25,6 +25,11 @@ struct TensorEntry {
   size_t nbytes = 0;
 };
 
+// Drops the pages of `entry`'s data from this process's resident set; the page cache keeps
+// them, and a later read faults them back in. Lets a pass over a whole checkpoint stay at a
+// few tensors of RSS.
+void ReleasePages(const TensorEntry& entry);
+
 class SafetensorsFile {
  public:
   static absl::StatusOr<std::unique_ptr<SafetensorsFile>> Open(const std::string& path);

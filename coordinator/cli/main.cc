@@ -34,6 +34,7 @@ tools:
 models on this machine:
   generate      continue prompts with a model (batched, greedy or sampled)
   logprobs      log-probability of each token of texts under a model
+  merge         merge models as a mergekit YAML recipe says (+ AC/DC mutation)
 
 Run 'acdc <command> --help' for the flags of a command.
 )";
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   if (command == "diag") return acdc::RunDiagCommand(args);
   if (command == "generate") return acdc::RunGenerateCommand(args);
   if (command == "logprobs") return acdc::RunLogprobsCommand(args);
+  if (command == "merge") return acdc::RunMergeCommand(args);
   if (command == "tokenize") return acdc::RunTokenizeCommand(args);
   std::cerr << "acdc: unknown command '" << command << "'\n\n" << kUsage;
   return 2;

@@ -1,4 +1,3 @@
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/files.h"
 #include "common/shutdown_signal.h"
 #include "common/status_macros.h"
 #include "coordinator/cli/child_process.h"
@@ -29,15 +29,6 @@ struct UpOptions {
   std::string run;
   DiagOptions diag;
 };
-
-// std::filesystem::remove_all crashes in this torch-linked binary (a libstdc++ symbol that a
-// torch library interposes), so the tree is removed through POSIX nftw.
-void RemoveTree(const std::string& path) {
-  nftw(
-      path.c_str(),
-      [](const char* entry, const struct stat*, int, struct FTW*) { return remove(entry); }, 16,
-      FTW_DEPTH | FTW_PHYS);
-}
 
 void Say(const std::string& line) { std::cerr << "[acdc up] " << line << std::endl; }
 

@@ -1,5 +1,5 @@
-// Commands that run a model on this machine, without a coordinator: `acdc generate` and
-// `acdc logprobs`. Each parses its flags and returns the process exit code.
+// Commands that run on this machine, without a coordinator: `acdc generate`, `acdc logprobs`
+// and `acdc merge`. Each parses its flags and returns the process exit code.
 #pragma once
 
 #include <string>
@@ -9,5 +9,6 @@ namespace acdc {
 
 int RunGenerateCommand(const std::vector<std::string>& args);
 int RunLogprobsCommand(const std::vector<std::string>& args);
+int RunMergeCommand(const std::vector<std::string>& args);
 
 }  // namespace acdc

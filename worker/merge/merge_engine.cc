@@ -1,0 +1,215 @@
+#include "worker/merge/merge_engine.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/safetensors/checkpoint_writer.h"
+#include "common/staged_directory.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "worker/merge/methods/merge_methods.h"
+#include "worker/merge/mutation.h"
+#include "worker/merge/tensor_seed.h"
+
+namespace acdc {
+namespace {
+
+// Copied next to the weights when the source has them: what transformers and tokenizers
+// read besides the weights.
+constexpr const char* kTokenizerFiles[] = {"tokenizer.json",
+                                           "tokenizer_config.json",
+                                           "special_tokens_map.json",
+                                           "chat_template.jinja",
+                                           "vocab.json",
+                                           "merges.txt",
+                                           "tokenizer.model",
+                                           "added_tokens.json"};
+
+at::ScalarType ScalarTypeOf(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return at::kFloat;
+    case DType::kF16:
+      return at::kHalf;
+    case DType::kBF16:
+      return at::kBFloat16;
+  }
+  return at::kFloat;
+}
+
+DType DTypeOf(at::ScalarType type) {
+  if (type == at::kHalf) return DType::kF16;
+  if (type == at::kBFloat16) return DType::kBF16;
+  return DType::kF32;
+}
+
+const char* TransformersDTypeName(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return "float32";
+    case DType::kF16:
+      return "float16";
+    case DType::kBF16:
+      return "bfloat16";
+  }
+  return "float32";
+}
+
+absl::StatusOr<at::Device> ParseDevice(const std::string& name) {
+  try {
+    at::Device device(name);
+    if (device.is_cuda() && !at::hasCUDA()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--device ", name, ": this build or machine has no CUDA device"));
+    }
+    if (!device.is_cpu() && !device.is_cuda()) {
+      return absl::InvalidArgumentError(absl::StrCat("--device ", name, ": use cpu or cuda[:N]"));
+    }
+    return device;
+  } catch (const c10::Error&) {
+    return absl::InvalidArgumentError(absl::StrCat("--device ", name, ": use cpu or cuda[:N]"));
+  }
+}
+
+// A zero-copy view of the mapped data, its vocabulary rows cut to the output's, then moved
+// and converted for computing (float32, on the merge's device).
+at::Tensor LoadInput(const TensorEntry& entry, const std::vector<int64_t>& shape,
+                     at::Device device) {
+  at::Tensor mapped = at::from_blob(const_cast<uint8_t*>(entry.data), entry.shape,
+                                    at::TensorOptions().dtype(ScalarTypeOf(entry.dtype)));
+  if (!shape.empty() && entry.shape[0] != shape[0]) mapped = mapped.narrow(0, 0, shape[0]);
+  return mapped.to(device, at::kFloat);
+}
+
+// The output dtype: `out_dtype`, else `dtype`, else the inputs' promoted type (mergekit).
+DType OutputDType(const MergeRecipe& recipe, const PlannedTensor& tensor) {
+  if (recipe.out_dtype) return *recipe.out_dtype;
+  if (recipe.dtype) return *recipe.dtype;
+  at::ScalarType promoted = ScalarTypeOf(tensor.inputs[0]->dtype);
+  for (const TensorEntry* entry : tensor.inputs) {
+    promoted = at::promote_types(promoted, ScalarTypeOf(entry->dtype));
+  }
+  return DTypeOf(promoted);
+}
+
+std::vector<double> CrossoverDraws(const MergeRecipe& recipe, const MergePlan& plan) {
+  if (recipe.method != "acdc_linear") return {};
+  at::Generator generator = SeededGenerator(recipe.seed);
+  const int64_t non_base =
+      static_cast<int64_t>(plan.inputs.models.size()) - (plan.inputs.base_index >= 0 ? 1 : 0);
+  const at::Tensor draws = at::randn({non_base}, generator, at::kDouble);
+  return std::vector<double>(draws.data_ptr<double>(), draws.data_ptr<double>() + non_base);
+}
+
+class TensorMerger {
+ public:
+  TensorMerger(const MergeRecipe& recipe, const MergePlan& plan, at::Device device)
+      : recipe_(recipe), plan_(plan), device_(device), draws_(CrossoverDraws(recipe, plan)) {}
+
+  // The output tensor on the CPU, in its output dtype.
+  absl::StatusOr<at::Tensor> Merge(const PlannedTensor& tensor) {
+    MergeOperands operands;
+    operands.base_index = plan_.inputs.base_index;
+    operands.tensor_seed = TensorSeed(recipe_.seed, tensor.name);
+    operands.crossover_draws = draws_;
+    ASSIGN_OR_RETURN(
+        operands.parameters,
+        ResolveTensorParameters(*plan_.method, recipe_, plan_.inputs, tensor.name, tensor.t));
+    try {
+      for (const TensorEntry* entry : tensor.inputs) {
+        operands.tensors.push_back(LoadInput(*entry, tensor.shape, device_));
+      }
+      ASSIGN_OR_RETURN(at::Tensor merged, RunMergeMethod(*plan_.method, operands));
+      if (recipe_.mutation) {
+        const at::Tensor base =
+            operands.base_index >= 0 ? operands.tensors[operands.base_index] : at::Tensor();
+        ASSIGN_OR_RETURN(merged, MutateTensor(*recipe_.mutation, tensor.name, merged, base));
+      }
+      return merged.to(at::kCPU, ScalarTypeOf(OutputDType(recipe_, tensor))).contiguous();
+    } catch (const c10::Error& error) {
+      return absl::InternalError(
+          absl::StrCat("tensor ", tensor.name, ": ", error.what_without_backtrace()));
+    }
+  }
+
+ private:
+  const MergeRecipe& recipe_;
+  const MergePlan& plan_;
+  at::Device device_;
+  std::vector<double> draws_;
+};
+
+// config.json of the reference model, its dtype set to the output's so transformers loads
+// the child as written.
+absl::Status WriteConfig(const MergePlan& plan, DType dtype, const std::string& out_dir) {
+  const std::string source = plan.config_dir + "/config.json";
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(source));
+  nlohmann::json config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
+  config[config.contains("torch_dtype") ? "torch_dtype" : "dtype"] = TransformersDTypeName(dtype);
+  std::ofstream out(out_dir + "/config.json", std::ios::trunc);
+  out << config.dump(2) << "\n";
+  if (!out) return absl::DataLossError(absl::StrCat("cannot write ", out_dir, "/config.json"));
+  return absl::OkStatus();
+}
+
+absl::Status CopyIfPresent(const std::string& from_dir, const char* name,
+                           const std::string& to_dir) {
+  const std::string from = absl::StrCat(from_dir, "/", name);
+  if (!IsRegularFile(from)) return absl::OkStatus();
+  return CopyFile(from, absl::StrCat(to_dir, "/", name));
+}
+
+absl::Status WriteModelFiles(const MergeRecipe& recipe, const MergePlan& plan,
+                             const std::string& out_dir) {
+  const DType dtype = plan.tensors.empty() ? DType::kF32 : OutputDType(recipe, plan.tensors[0]);
+  RETURN_IF_ERROR(WriteConfig(plan, dtype, out_dir));
+  RETURN_IF_ERROR(CopyIfPresent(plan.config_dir, "generation_config.json", out_dir));
+  for (const char* name : kTokenizerFiles) {
+    RETURN_IF_ERROR(CopyIfPresent(plan.tokenizer_dir, name, out_dir));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<MergeResult> MergeToDirectory(const MergeRecipe& recipe, const std::string& out_dir,
+                                             const MergeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(at::Device device, ParseDevice(options.device));
+  ASSIGN_OR_RETURN(MergePlan plan, PlanMerge(recipe, options.locate));
+  ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(out_dir));
+  CheckpointWriter writer(staged.path(), options.max_shard_bytes);
+  TensorMerger merger(recipe, plan, device);
+  MergeResult result;
+  MergeProgress progress{0, static_cast<int64_t>(plan.tensors.size()), 0, plan.input_bytes};
+  for (const PlannedTensor& tensor : plan.tensors) {
+    ASSIGN_OR_RETURN(at::Tensor merged, merger.Merge(tensor));
+    const size_t nbytes = merged.numel() * merged.element_size();
+    RETURN_IF_ERROR(writer.Add(tensor.name, DTypeOf(merged.scalar_type()), tensor.shape,
+                               merged.data_ptr(), nbytes));
+    for (const TensorEntry* entry : tensor.inputs) {
+      progress.bytes_read += entry->nbytes;
+      ReleasePages(*entry);
+    }
+    result.bytes_written += nbytes;
+    ++progress.tensors_done;
+    if (options.on_progress) options.on_progress(progress);
+  }
+  RETURN_IF_ERROR(writer.Finish());
+  RETURN_IF_ERROR(WriteModelFiles(recipe, plan, staged.path()));
+  RETURN_IF_ERROR(staged.Commit());
+  result.tensors = progress.tensors_done;
+  result.bytes_read = progress.bytes_read;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace acdc
