@@ -21,6 +21,8 @@ v1::JobKind JobKindOf(const v1::JobSpec& spec) {
   switch (spec.body_case()) {
     case v1::JobSpec::kDiag:
       return v1::JOB_KIND_DIAG;
+    case v1::JobSpec::kMerge:
+      return v1::JOB_KIND_MERGE;
     default:
       return v1::JOB_KIND_UNSPECIFIED;
   }

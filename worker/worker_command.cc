@@ -3,15 +3,19 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/metrics_endpoint.h"
 #include "common/shutdown_signal.h"
 #include "worker/job_runner.h"
 #include "worker/jobs/diag_handler.h"
+#include "worker/jobs/merge_handler.h"
+#include "worker/model_store.h"
 #include "worker/runtime/devices.h"
 #include "worker/worker_agent.h"
 
@@ -41,10 +45,19 @@ std::vector<v1::Device> DescribeDevices() {
   return devices;
 }
 
-std::vector<std::unique_ptr<JobHandler>> BuiltinHandlers() {
+std::vector<std::unique_ptr<JobHandler>> BuiltinHandlers(const std::string& model_store,
+                                                         const std::string& device) {
   std::vector<std::unique_ptr<JobHandler>> handlers;
   handlers.push_back(std::make_unique<DiagHandler>());
+  handlers.push_back(std::make_unique<MergeHandler>(ModelStore(model_store), device));
   return handlers;
+}
+
+std::string DefaultModelStore() {
+  const char* home = std::getenv("ACDC_HOME");
+  if (home != nullptr && *home != '\0') return absl::StrCat(home, "/model-store");
+  const char* user_home = std::getenv("HOME");
+  return absl::StrCat(user_home != nullptr ? user_home : ".", "/.cache/acdc/model-store");
 }
 
 }  // namespace
@@ -55,6 +68,8 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   std::string metrics_address;
   int slots = 1;
   int drain_timeout_s = 30;
+  std::string model_store = DefaultModelStore();
+  std::string device = "cpu";
   FlagSet flags("acdc worker",
                 "Runs a worker: dials the coordinator, registers this machine's devices and runs "
                 "up to --slots jobs at once. SIGTERM drains: no new jobs, running ones finish.");
@@ -68,6 +83,9 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   flags.AddString("tls-key", &options.tls.key, "PEM private key of --tls-cert");
   flags.AddInt("drain-timeout-s", &drain_timeout_s,
                "on SIGTERM, how long running jobs may take to finish", 0, 86400);
+  flags.AddString("model-store", &model_store,
+                  "directory of the models that jobs read and write, one per id");
+  flags.AddString("device", &device, "device that merges run on: cpu, cuda or cuda:N");
   flags.Require("coordinator");
   flags.Require("token-file");
   if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
@@ -97,7 +115,8 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
     if (!started.ok()) return Fail(started.status());
     endpoint = *std::move(started);
   }
-  JobRunner runner(slots, BuiltinHandlers(), &metrics);
+  if (absl::Status created = EnsureDirectory(model_store); !created.ok()) return Fail(created);
+  JobRunner runner(slots, BuiltinHandlers(model_store, device), &metrics);
   WorkerAgent agent(options, &runner, &metrics, *credentials);
   ACDC_LOG(Info) << "acdc worker on " << options.hostname << " with " << slots
                  << " slots, coordinator " << options.coordinator

@@ -10,5 +10,6 @@ int RunStatusCommand(const std::vector<std::string>& args);
 int RunDiagCommand(const std::vector<std::string>& args);
 int RunUpCommand(const std::vector<std::string>& args, const std::string& self_binary);
 int RunTokenizeCommand(const std::vector<std::string>& args);
+int RunSubmitCommand(const std::vector<std::string>& args);
 
 }  // namespace acdc

@@ -27,6 +27,7 @@ daemons:
 clients:
   status        workers and job counts of a coordinator
   diag          run diagnostic jobs end to end and report throughput
+  submit        submit one job (merge) and print its outcome
 
 tools:
   tokenize      token ids of text (JSON lines), as Hugging Face tokenizers gives them
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   if (command == "up") return acdc::RunUpCommand(args, SelfBinary(argv[0]));
   if (command == "status") return acdc::RunStatusCommand(args);
   if (command == "diag") return acdc::RunDiagCommand(args);
+  if (command == "submit") return acdc::RunSubmitCommand(args);
   if (command == "generate") return acdc::RunGenerateCommand(args);
   if (command == "logprobs") return acdc::RunLogprobsCommand(args);
   if (command == "merge") return acdc::RunMergeCommand(args);

@@ -22,7 +22,9 @@ namespace acdc {
 // when it is not one of them (it gets no per-model parameters then).
 struct MergeInputs {
   std::vector<MergeInputModel> models;
-  int base_index = -1;  // -1: no base
+  // The recipe's base_model, whatever the method's BasePolicy (a kIgnored method merges it
+  // like any other input); -1 when the recipe names none.
+  int base_index = -1;
 };
 
 MergeInputs OrderedInputs(const MergeRecipe& recipe);
@@ -37,15 +39,19 @@ struct TensorParameters {
 // layer), 0 for tensors outside the layers (embeddings, final norm, lm_head).
 double GradientPosition(absl::string_view tensor_name, int num_layers);
 
+// Values are doubles, booleans 0 or 1; they are converted as mergekit's pydantic does (true
+// is 1.0 for a float, "0.5" is 0.5, 0/1 are booleans), and anything else is an error naming
+// the setting.
 absl::StatusOr<TensorParameters> ResolveTensorParameters(const MergeMethodSpec& spec,
                                                          const MergeRecipe& recipe,
                                                          const MergeInputs& inputs,
-                                                         absl::string_view tensor_name,
-                                                         double t);
+                                                         absl::string_view tensor_name, double t);
 
 // Checks what can be checked before reading tensors: the method exists, every parameter
-// named anywhere is one the method accepts and has the right type, the input counts and
-// base fit the method's contract. Errors name the parameter or model.
+// named anywhere is one the method accepts and has the right type, every required parameter
+// is set somewhere, the input counts and base fit the method's contract, no model is listed
+// twice, tokenizer_source names "base" or a model. Errors name the field path
+// ("models[1].parameters.weight: ...") but not the recipe's source: callers prefix it.
 absl::Status ValidateRecipe(const MergeRecipe& recipe);
 
 }  // namespace acdc
