@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ACDC_HOME = os.environ.get("ACDC_HOME", os.path.expanduser("~/.cache/acdc"))
 DEFAULT_MODELS = os.path.join(ACDC_HOME, "bench", "merge")
@@ -217,32 +219,40 @@ def run_measured(cmd, log_path):
     return seconds, usage.ru_maxrss / 1024
 
 
+BANDWIDTH_SCRIPT = r"""
+import json, sys, time
+import numpy as np
+import torch
+threads = int(sys.argv[1])
+n = 1 << 30
+src = np.ones(n, dtype=np.uint8)
+dst = np.empty_like(src)
+
+def best(copy):
+    copy()
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        copy()
+        times.append(time.perf_counter() - t0)
+    return 2 * n / min(times) / 1e9
+
+numpy_bw = best(lambda: np.copyto(dst, src))
+torch.set_num_threads(threads)
+a, b = torch.from_numpy(src), torch.from_numpy(dst)
+torch_bw = best(lambda: b.copy_(a))
+print(json.dumps([numpy_bw, torch_bw]))
+"""
+
+
 def memory_bandwidth(threads):
-    """(numpy 1-thread, torch N-thread) copy bandwidth in GB/s, read + write bytes counted."""
-    import numpy as np
-    import torch
-    n = 1 << 30
-    src = np.ones(n, dtype=np.uint8)
-    dst = np.empty_like(src)
-    np.copyto(dst, src)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t0)
-    numpy_bw = 2 * n / best / 1e9
-    torch.set_num_threads(threads)
-    a = torch.from_numpy(src)
-    b = torch.from_numpy(dst)
-    b.copy_(a)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        b.copy_(a)
-        best = min(best, time.perf_counter() - t0)
-    torch_bw = 2 * n / best / 1e9
-    del src, dst, a, b
-    return numpy_bw, torch_bw
+    """(numpy 1-thread, torch N-thread) copy bandwidth in GB/s, read + write bytes counted.
+
+    In a child process: this process stays small, since a child's ru_maxrss includes the
+    memory of the parent it was forked from."""
+    out = subprocess.run([sys.executable, "-c", BANDWIDTH_SCRIPT, str(threads)], check=True,
+                         capture_output=True, text=True).stdout
+    return tuple(json.loads(out.strip().splitlines()[-1]))
 
 
 def main():
@@ -260,12 +270,19 @@ def main():
     parser.add_argument("--shard-bytes", type=int, default=1_000_000_000,
                         help="input shard size when building the checkpoints")
     parser.add_argument("--skip-mergekit", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="make the checkpoints and exit")
     parser.add_argument("--work-dir", default=None,
                         help="where outputs go (default: a temporary directory next to the models)")
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
 
-    build_models(args.models_dir, args.shard_bytes)
+    if args.build_only:
+        build_models(args.models_dir, args.shard_bytes)
+        return
+    if not os.path.exists(os.path.join(args.models_dir, ".complete")):
+        # In a child process, for the same reason as memory_bandwidth.
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--build-only", "--models-dir",
+                        args.models_dir, "--shard-bytes", str(args.shard_bytes)], check=True)
     log("measuring memory bandwidth (1 GiB copies)...")
     numpy_bw, torch_bw = memory_bandwidth(args.threads)
     bandwidth = max(numpy_bw, torch_bw)
@@ -278,7 +295,6 @@ def main():
         for method in methods:
             cfg = merge_config(method, args.models_dir)
             config_path = os.path.join(work, f"{method}.yaml")
-            import yaml
             with open(config_path, "w") as f:
                 yaml.safe_dump(cfg, f, sort_keys=False)
             read = sum(model_bytes(p) for p in inputs_of(cfg))

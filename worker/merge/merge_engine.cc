@@ -77,14 +77,14 @@ absl::StatusOr<at::Device> ParseDevice(const std::string& name) {
   }
 }
 
-// A zero-copy view of the mapped data, its vocabulary rows cut to the output's, then moved
-// and converted for computing (float32, on the merge's device).
+// A zero-copy view of the mapped data in its stored dtype, its vocabulary rows cut to the
+// output's (a contiguous prefix), moved to the merge's device.
 at::Tensor LoadInput(const TensorEntry& entry, const std::vector<int64_t>& shape,
                      at::Device device) {
   at::Tensor mapped = at::from_blob(const_cast<uint8_t*>(entry.data), entry.shape,
                                     at::TensorOptions().dtype(ScalarTypeOf(entry.dtype)));
   if (!shape.empty() && entry.shape[0] != shape[0]) mapped = mapped.narrow(0, 0, shape[0]);
-  return mapped.to(device, at::kFloat);
+  return mapped.to(device);
 }
 
 // The output dtype: `out_dtype`, else `dtype`, else the inputs' promoted type (mergekit).
@@ -128,7 +128,7 @@ class TensorMerger {
       ASSIGN_OR_RETURN(at::Tensor merged, RunMergeMethod(*plan_.method, operands));
       if (recipe_.mutation) {
         const at::Tensor base =
-            operands.base_index >= 0 ? operands.tensors[operands.base_index] : at::Tensor();
+            operands.base_index >= 0 ? operands.Float(operands.base_index) : at::Tensor();
         ASSIGN_OR_RETURN(merged, MutateTensor(*recipe_.mutation, tensor.name, merged, base));
       }
       return merged.to(at::kCPU, ScalarTypeOf(OutputDType(recipe_, tensor))).contiguous();

@@ -15,8 +15,8 @@
 namespace acdc {
 
 struct MergeOperands {
-  // In MergeInputs order, same shape, dtype (float32 or float64) and device. Read-only:
-  // CPU inputs may be views of read-only file mappings.
+  // In MergeInputs order, same shape and device, each in its stored dtype (float32, float16
+  // or bfloat16). Read-only: CPU inputs are views of read-only file mappings.
   std::vector<at::Tensor> tensors;
   int base_index = -1;
   TensorParameters parameters;
@@ -25,8 +25,12 @@ struct MergeOperands {
   // acdc_linear: one standard normal per non-base input, drawn once per merge, so every
   // tensor of the child uses the same crossover weights wᵢ = 1 + sigma·zᵢ.
   std::vector<double> crossover_draws;
+
+  // tensors[i] in float32, the dtype every kernel computes in (no copy when stored so).
+  at::Tensor Float(size_t i) const { return tensors[i].to(at::kFloat); }
 };
 
+// The merged tensor in float32.
 absl::StatusOr<at::Tensor> RunMergeMethod(const MergeMethodSpec& method,
                                           const MergeOperands& operands);
 

@@ -9,7 +9,7 @@
 namespace acdc {
 
 at::Tensor ModelStockMerge(const MergeOperands& operands) {
-  const at::Tensor& base_tensor = operands.tensors[operands.base_index];
+  const at::Tensor base_tensor = operands.Float(operands.base_index);
   const bool filter_wise = operands.parameters.shared.at("filter_wise") != 0;
   auto shaped = [&](const at::Tensor& x) {
     if (!filter_wise) return x.reshape(-1);
@@ -20,7 +20,7 @@ at::Tensor ModelStockMerge(const MergeOperands& operands) {
   std::vector<at::Tensor> offsets;
   for (size_t i = 0; i < operands.tensors.size(); ++i) {
     if (static_cast<int>(i) == operands.base_index) continue;
-    models.push_back(shaped(operands.tensors[i]));
+    models.push_back(shaped(operands.Float(i)));
     offsets.push_back(models.back() - base);
   }
   std::vector<at::Tensor> cosines;

@@ -62,7 +62,7 @@ at::Tensor NuSlerp(double t, const at::Tensor& v0, const at::Tensor& v1, bool ro
 at::Tensor SlerpMerge(const MergeOperands& operands) {
   const int base = operands.base_index;
   const double t = operands.parameters.shared.at("t");
-  return SlerpFlat(t, operands.tensors[base], operands.tensors[1 - base]);
+  return SlerpFlat(t, operands.Float(base), operands.Float(1 - base));
 }
 
 at::Tensor NuSlerpMerge(const MergeOperands& operands) {
@@ -70,7 +70,7 @@ at::Tensor NuSlerpMerge(const MergeOperands& operands) {
   std::vector<double> weights;
   for (size_t i = 0; i < operands.tensors.size(); ++i) {
     if (static_cast<int>(i) == operands.base_index) continue;
-    models.push_back(operands.tensors[i]);
+    models.push_back(operands.Float(i));
     weights.push_back(operands.parameters.per_input[i].at("weight"));
   }
   const double total = weights[0] + weights[1];
@@ -78,7 +78,7 @@ at::Tensor NuSlerpMerge(const MergeOperands& operands) {
   const bool row_wise = operands.parameters.shared.at("nuslerp_row_wise") != 0;
   const bool flatten = operands.parameters.shared.at("nuslerp_flatten") != 0;
   if (operands.base_index < 0) return NuSlerp(t, models[0], models[1], row_wise, flatten);
-  const at::Tensor& base = operands.tensors[operands.base_index];
+  const at::Tensor base = operands.Float(operands.base_index);
   return NuSlerp(t, models[0] - base, models[1] - base, row_wise, flatten).add_(base);
 }
 

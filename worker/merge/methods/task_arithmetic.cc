@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "worker/merge/methods/merge_methods.h"
 #include "worker/merge/methods/sparsify.h"
+#include "worker/merge/methods/weighted_sum.h"
 
 namespace acdc {
 namespace {
@@ -33,6 +34,40 @@ absl::Status CheckDellaBounds(const SparsifyOptions& options, const std::string&
   return absl::OkStatus();
 }
 
+// Σ wᵢ when normalising (1 when the weights cancel), else 1.
+double DivisorOf(const std::vector<double>& weights, bool normalize) {
+  double total = 0;
+  for (double weight : weights) total += weight;
+  return normalize && std::abs(total) >= 1e-8 ? total : 1.0;
+}
+
+// Without sparsification (or at density 1) and sign election the method is linear in its
+// inputs: base + λ·Σ wᵢδᵢ / divisor, one fused pass.
+bool IsPlainSum(const MergeMethodSpec& method, const MergeOperands& operands) {
+  if (UsesSignConsensus(method.name)) return false;
+  if (SparsificationOf(method.name) == Sparsification::kNone) return true;
+  for (size_t i = 0; i < operands.tensors.size(); ++i) {
+    if (static_cast<int>(i) == operands.base_index) continue;
+    if (operands.parameters.per_input[i].at("density") < 1) return false;
+  }
+  return true;
+}
+
+at::Tensor PlainTaskArithmetic(const MergeOperands& operands) {
+  const auto& shared = operands.parameters.shared;
+  std::vector<at::Tensor> models;
+  std::vector<double> weights;
+  for (size_t i = 0; i < operands.tensors.size(); ++i) {
+    if (static_cast<int>(i) == operands.base_index) continue;
+    models.push_back(operands.tensors[i]);
+    weights.push_back(operands.parameters.per_input[i].at("weight"));
+  }
+  const double scale = shared.at("lambda") / DivisorOf(weights, shared.at("normalize") != 0);
+  std::vector<double> coefficients;
+  for (double weight : weights) coefficients.push_back(weight * scale);
+  return WeightedSum(operands.tensors[operands.base_index], models, coefficients);
+}
+
 // Σ of the agreeing weighted deltas and the matching divisor.
 void SignConsensus(const std::vector<at::Tensor>& weighted, const std::vector<double>& weights,
                    at::Tensor& mixed, at::Tensor& divisor) {
@@ -53,9 +88,10 @@ void SignConsensus(const std::vector<at::Tensor>& weighted, const std::vector<do
 
 absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
                                                const MergeOperands& operands) {
-  const at::Tensor& base = operands.tensors[operands.base_index];
   const auto& shared = operands.parameters.shared;
   const Sparsification sparsification = SparsificationOf(method.name);
+  if (IsPlainSum(method, operands)) return PlainTaskArithmetic(operands);
+  const at::Tensor base = operands.Float(operands.base_index);
   at::Generator generator = SeededGenerator(operands.tensor_seed);
   std::vector<at::Tensor> weighted;
   std::vector<double> weights;
@@ -67,7 +103,7 @@ absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
       if (absl::Status ok = CheckDellaBounds(options, absl::StrCat("input ", i)); !ok.ok())
         return ok;
     }
-    at::Tensor delta = Sparsify(operands.tensors[i] - base, sparsification, options, generator);
+    at::Tensor delta = Sparsify(operands.Float(i) - base, sparsification, options, generator);
     weights.push_back(parameters.at("weight"));
     weighted.push_back(delta.mul_(weights.back()));
   }
@@ -90,21 +126,17 @@ absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
 }
 
 at::Tensor AcdcLinearMerge(const MergeOperands& operands) {
-  const at::Tensor& base = operands.tensors[operands.base_index];
   const double sigma = operands.parameters.shared.at("sigma");
-  at::Tensor mixed = at::zeros_like(base);
-  double total = 0;
-  size_t draw = 0;
+  std::vector<at::Tensor> models;
+  std::vector<double> weights;
   for (size_t i = 0; i < operands.tensors.size(); ++i) {
     if (static_cast<int>(i) == operands.base_index) continue;
-    const double weight = 1 + sigma * operands.crossover_draws[draw++];
-    mixed.add_(operands.tensors[i] - base, weight);
-    total += weight;
+    models.push_back(operands.tensors[i]);
+    weights.push_back(1 + sigma * operands.crossover_draws[weights.size()]);
   }
-  if (operands.parameters.shared.at("normalize") != 0 && std::abs(total) >= 1e-8) {
-    mixed.div_(total);
-  }
-  return mixed.add_(base);
+  const double divisor = DivisorOf(weights, operands.parameters.shared.at("normalize") != 0);
+  for (double& weight : weights) weight /= divisor;
+  return WeightedSum(operands.tensors[operands.base_index], models, weights);
 }
 
 }  // namespace acdc
