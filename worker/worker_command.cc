@@ -46,10 +46,11 @@ std::vector<v1::Device> DescribeDevices() {
 }
 
 std::vector<std::unique_ptr<JobHandler>> BuiltinHandlers(const std::string& model_store,
-                                                         const std::string& device) {
+                                                         const std::string& device,
+                                                         WorkerMetrics* metrics) {
   std::vector<std::unique_ptr<JobHandler>> handlers;
   handlers.push_back(std::make_unique<DiagHandler>());
-  handlers.push_back(std::make_unique<MergeHandler>(ModelStore(model_store), device));
+  handlers.push_back(std::make_unique<MergeHandler>(ModelStore(model_store), device, metrics));
   return handlers;
 }
 
@@ -116,7 +117,7 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
     endpoint = *std::move(started);
   }
   if (absl::Status created = EnsureDirectory(model_store); !created.ok()) return Fail(created);
-  JobRunner runner(slots, BuiltinHandlers(model_store, device), &metrics);
+  JobRunner runner(slots, BuiltinHandlers(model_store, device, &metrics), &metrics);
   WorkerAgent agent(options, &runner, &metrics, *credentials);
   ACDC_LOG(Info) << "acdc worker on " << options.hostname << " with " << slots
                  << " slots, coordinator " << options.coordinator

@@ -40,7 +40,12 @@ WorkerMetrics::WorkerMetrics()
       device_memory_(prometheus::BuildGauge()
                          .Name("acdc_worker_device_memory_bytes")
                          .Help("Device memory by device and kind (total, free).")
-                         .Register(*registry_)) {}
+                         .Register(*registry_)),
+      merge_bytes_(prometheus::BuildCounter()
+                       .Name("acdc_worker_merge_bytes_total")
+                       .Help("Tensor bytes merge jobs read from parents (direction=read) and "
+                             "wrote into children (direction=written).")
+                       .Register(*registry_)) {}
 
 void WorkerMetrics::JobEnded(const std::string& kind, const std::string& outcome) {
   jobs_.Add({{"kind", kind}, {"outcome", outcome}}).Increment();
@@ -67,6 +72,11 @@ void WorkerMetrics::SetDeviceMemory(const std::string& device, double total_byte
                                     double free_bytes) {
   device_memory_.Add({{"device", device}, {"kind", "total"}}).Set(total_bytes);
   device_memory_.Add({{"device", device}, {"kind", "free"}}).Set(free_bytes);
+}
+
+void WorkerMetrics::MergeBytes(double read, double written) {
+  merge_bytes_.Add({{"direction", "read"}}).Increment(read);
+  merge_bytes_.Add({{"direction", "written"}}).Increment(written);
 }
 
 }  // namespace acdc

@@ -1,5 +1,5 @@
 // The worker's Prometheus metrics (names prefixed acdc_worker_): jobs run, durations,
-// slots, connection state and device memory.
+// slots, connection state, device memory and merge bytes.
 #pragma once
 
 #include <memory>
@@ -27,6 +27,8 @@ class WorkerMetrics {
   void Reconnected();
   void RpcError(const std::string& method, const std::string& code);
   void SetDeviceMemory(const std::string& device, double total_bytes, double free_bytes);
+  // Tensor bytes a merge job read from its parents and wrote into the child.
+  void MergeBytes(double read, double written);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -38,6 +40,7 @@ class WorkerMetrics {
   prometheus::Counter& reconnects_;
   prometheus::Family<prometheus::Counter>& rpc_errors_;
   prometheus::Family<prometheus::Gauge>& device_memory_;
+  prometheus::Family<prometheus::Counter>& merge_bytes_;
 };
 
 }  // namespace acdc

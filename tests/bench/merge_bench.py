@@ -141,7 +141,6 @@ def build_models(models_dir, shard_bytes):
 
     def model_tensors(which):
         for index, (name, shape) in enumerate(shapes):
-            t0 = time.perf_counter()
             base = base_tensor(index, name, shape)
             if which == "base":
                 yield name, base
@@ -150,8 +149,6 @@ def build_models(models_dir, shard_bytes):
             delta = torch.randn(shape, generator=gen).mul_(0.02 * 0.05 if len(shape) > 1 else 0.01)
             yield name, (base.float() + delta).to(torch.bfloat16)
             del base, delta
-            if index == 0 and time.perf_counter() - t0 > 5:
-                log(f"  ({which}: embeddings took {time.perf_counter() - t0:.1f} s)")
 
     for which in ("base",) + FINE_TUNES:
         path = os.path.join(models_dir, which)
@@ -299,8 +296,9 @@ def main():
                 yaml.safe_dump(cfg, f, sort_keys=False)
             read = sum(model_bytes(p) for p in inputs_of(cfg))
             row = {"read": read}
-            runs = [("acdc", [args.bin, "merge", config_path, "--out", None, "--device", args.device,
-                              "--threads", str(args.threads), "--seed", str(args.seed),
+            runs = [("acdc", [args.bin, "merge", config_path, "--out", None,
+                              "--device", args.device, "--threads", str(args.threads),
+                              "--seed", str(args.seed),
                               "--max-shard-size", str(OUT_SHARD_BYTES)])]
             if not args.skip_mergekit:
                 mk = [args.mergekit, config_path, None, "--out-shard-size", str(OUT_SHARD_BYTES),

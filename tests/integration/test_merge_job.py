@@ -57,7 +57,7 @@ class MergeJobTest(unittest.TestCase):
         for model in ("base", "ft1", "ft2"):
             shutil.copytree(os.path.join(self.models, model), os.path.join(self.store, model))
         self.cluster.start_coordinator()
-        self.cluster.start_worker(slots=1, extra=("--model-store", self.store))
+        self.worker = self.cluster.start_worker(slots=1, extra=("--model-store", self.store))
         self.cluster.wait_workers(1)
 
     def submit(self, recipe_text, child, job_id=""):
@@ -84,6 +84,9 @@ class MergeJobTest(unittest.TestCase):
         self.assertGreater(int(output["bytes_read"]), 0)
         self.assertGreater(int(output["bytes_written"]), 0)
         self.assertTrue(os.path.isfile(os.path.join(child_dir, "config.json")))
+        metrics = self.cluster.worker_metrics(self.worker)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_worker_merge_bytes_total", direction="read"),
+                         int(output["bytes_read"]))
 
         # The same recipe run locally by `acdc merge` on the same directories: same bytes.
         local_recipe = os.path.join(self.cluster.workdir, "local.yaml")

@@ -34,6 +34,10 @@ absl::StatusOr<v1::JobOutput> MergeHandler::Run(const v1::JobSpec& spec) {
   options.device = device_;
   options.locate = [this](const std::string& id) { return store_.Locate(id); };
   ASSIGN_OR_RETURN(MergeResult result, MergeToDirectory(recipe, child_dir, options));
+  if (metrics_ != nullptr) {
+    metrics_->MergeBytes(static_cast<double>(result.bytes_read),
+                         static_cast<double>(result.bytes_written));
+  }
   return Output(store_, job.child_id(), result);
 }
 

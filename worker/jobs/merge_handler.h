@@ -6,13 +6,15 @@
 
 #include "worker/jobs/job_handler.h"
 #include "worker/model_store.h"
+#include "worker/worker_metrics.h"
 
 namespace acdc {
 
 class MergeHandler : public JobHandler {
  public:
-  MergeHandler(ModelStore store, std::string device)
-      : store_(std::move(store)), device_(std::move(device)) {}
+  // `metrics` may be null.
+  MergeHandler(ModelStore store, std::string device, WorkerMetrics* metrics)
+      : store_(std::move(store)), device_(std::move(device)), metrics_(metrics) {}
 
   v1::JobKind kind() const override { return v1::JOB_KIND_MERGE; }
   absl::StatusOr<v1::JobOutput> Run(const v1::JobSpec& spec) override;
@@ -20,6 +22,7 @@ class MergeHandler : public JobHandler {
  private:
   ModelStore store_;
   std::string device_;
+  WorkerMetrics* metrics_;
 };
 
 }  // namespace acdc

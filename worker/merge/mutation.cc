@@ -72,16 +72,21 @@ SingularTriplets ExactTriplets(const at::Tensor& w, int64_t k) {
 }
 
 SingularTriplets RandomizedTriplets(const at::Tensor& w, int64_t k, int64_t l, uint64_t seed) {
-  // Q: an orthonormal basis of W's dominant column space; QR after every product keeps the
-  // columns from collapsing onto the top singular vector in float32.
+  // The SVD at the end is of Wᵀ Q, n×l: work on the transpose when n is the longer side.
+  if (w.size(1) > w.size(0)) {
+    const SingularTriplets transposed = RandomizedTriplets(w.t(), k, l, seed);
+    return {transposed.v, transposed.s, transposed.u};
+  }
+  // Q: a basis of (W Wᵀ)^q W Ω, W's dominant column space. QR after every product keeps the
+  // float32 columns from collapsing onto the top singular vector.
   at::Tensor q = Orthonormalize(at::matmul(w, Normal({w.size(1), l}, seed, w.device())));
   for (int i = 0; i < kPowerIterations; ++i) {
     q = Orthonormalize(at::matmul(w, Orthonormalize(at::matmul(w.t(), q))));
   }
-  // W ≈ Q Qᵀ W. The SVD of the tall Wᵀ Q = V diag(s) Zᵀ is twice as fast as that of the wide
-  // Qᵀ W, and gives W ≈ (Q Z) diag(s) Vᵀ.
-  auto [v, s, zt] = at::linalg_svd(at::matmul(w.t(), q), /*full_matrices=*/false);
-  return {at::matmul(q, zt.narrow(0, 0, k).t()), s.narrow(0, 0, k), v.narrow(1, 0, k)};
+  // W ≈ Q Qᵀ W, and Qᵀ W = (Wᵀ Q)ᵀ: the SVD of the tall Wᵀ Q = V diag(s) Zᵀ (faster than that
+  // of the wide Qᵀ W) gives W ≈ (Q Z) diag(s) Vᵀ.
+  auto [v, s, zh] = at::linalg_svd(at::matmul(w.t(), q), /*full_matrices=*/false);
+  return {at::matmul(q, zh.narrow(0, 0, k).t()), s.narrow(0, 0, k), v.narrow(1, 0, k)};
 }
 
 // The SVD mutations apply to non-empty 2-D tensors; others (biases, norms) pass through.
