@@ -1,32 +1,37 @@
 // The AC/DC mutation operators (mutation.h) and the top-k SVD behind svd_topk_gaussian:
 // exact (at::linalg_svd, truncated) or randomized (Halko, Martinsson & Tropp 2011, "Finding
-// structure with randomness", algorithm 4.4: Gaussian test matrix, power iterations with QR
-// between them, then the SVD of the small projected matrix).
+// structure with randomness", algorithms 4.4 and 5.1: a Gaussian test matrix, q power
+// iterations with QR between the products, then the SVD of the l×n projection Qᵀ W).
 //
-// Randomized SVD parameters: oversampling p = max(10, k / 4), q = 1 power iteration. The cost
-// is 2q + 2 = 4 passes of W against l = k + p columns plus QRs and one n×l SVD, about 10× below
-// the full SVD on 2048×2048 with k = 256 and 30-50× below it on 4096×11008 (2 CPU threads,
-// tests/bench/svd_mutation_bench.cc). A second power iteration costs 40% more and would miss
-// the 10× goal on 2048×2048.
+// Randomized SVD parameters: oversampling p = max(10, k/4), q = 1, so l = k + p = 320 for the
+// default k = 256. The cost is 2q + 2 = 4 products of W with l columns, 3 QRs of an m×l matrix
+// and one SVD of an n×l one: on 2 CPU threads 10-16× below the full SVD on 2048×2048 and ~35×
+// below it on 4096×11008 (tests/bench/svd_mutation_bench.cc). A second power iteration would
+// cost ~40% more and miss the 10× goal on 2048×2048; for the same time, three products with
+// l = 384 (p = k/2) do better on a clean exponential decay and worse above a noise floor.
 //
-// Error against the exact SVD, the same ε (both algorithms draw it from the same stream), k =
-// 256, 2048×2048, W = A diag(σ) Bᵀ with random orthonormal A, B:
-//   perturbation: ‖W'_fast − W'_exact‖_F / ‖W'_exact − W‖_F;
-//   values: max_i≤k |s_fast,i − s_i| / s_i.
-//     σ_i = exp(−i/50):   perturbation 0.2%   values 3e-4
-//     σ_i = exp(−i/100):  perturbation 7%     values 9e-3
-//     σ_i = 1/i:          perturbation 55%    values 7e-2
-//     σ_i = 1/√i:         perturbation ~100%  values 0.13
-//     Gaussian W (flat):  perturbation ~140%  values 0.12
-// The singular values are always close; the perturbation follows them only where the spectrum
-// decays well within the oversampling. Derivation: the computed i-th triplet is off by about
-// (σ_{l+1}/σ_i)^(2q+1), so with unit-variance ε the relative perturbation error is about
-// sqrt(Σ_{i≤k} (σ_{l+1}/σ_i)^(2(2q+1)) / k): 0.5% for exp(−i/50) (measured 0.2%), 20% for 1/i
-// (measured 55%). On a flat spectrum the top k triplets are not well defined even for the
-// exact SVD (a tiny change of W rotates them), so the fast mutation is an independent draw of
-// the same kind: a rate-sized change of s within a subspace of W's largest singular values.
-// tests/worker/merge/mutation_test.cc checks the decaying case (k = 32, σ_i = exp(−i/6.4), the
-// same decay relative to k) against the bound 2% (perturbation) and 1e-3 (values).
+// Error of the fast SVD against the exact one, with the same ε (both draw it from one stream):
+//   perturbation = ‖W'_fast − W'_exact‖_F / ‖W'_exact − W‖_F,
+//   values       = max_{i≤k} |s_fast,i − s_i| / s_i,
+// measured with k = 256 on 2048×2048 W = A diag(σ) Bᵀ (random orthonormal A, B):
+//   σ_i = exp(−i/50)    perturbation 0.2-0.7%  values 2e-4 to 4e-4
+//   σ_i = exp(−i/100)   perturbation 7%        values 7e-3
+//   σ_i = 1/i           perturbation 55-70%    values 7e-2
+//   σ_i = 1/√i          perturbation 100%      values 0.13
+//   Gaussian W (flat)   perturbation 140%      values 0.12
+// (the 0.7% is exp(−i/50) above a 1e-3 noise floor, the benchmark's matrices; 0.8% on
+// 4096×11008). The error comes from the triplets near k, whose computed vectors are off by
+// about (σ_{l+1}/σ_i)^(2q+1); sqrt(mean_{i≤k} (σ_{l+1}/σ_i)^(2(2q+1))) estimates it at 0.4%, 4%
+// and 20% for the first three rows: right for a fast decay, 3× low for a slow one.
+// So the bound, checked by tests/worker/merge/mutation_test.cc on 512×384 with k = 32 and
+// σ_i = exp(−i/6.4) (the same decay relative to k, measured 0.15% and 2e-5), is: where σ decays
+// at least as fast as exp(−5i/k), perturbation < 1% and values < 1e-3. The singular values
+// stay within 15% (from below: Q Qᵀ W is a projection) on every spectrum above; the
+// perturbation does not. On a slow or flat spectrum the top-k triplets are ill-defined even for
+// the exact SVD (a tiny change of W rotates them), and the fast mutation is an independent draw
+// of the same kind: a rate-sized change of the singular values along a subspace close to W's
+// dominant one. Where trained weights' spectra are that slow (not measured here), kFast and
+// kExact give different children from the same seed.
 #include "worker/merge/mutation.h"
 
 #include <ATen/CPUGeneratorImpl.h>

@@ -18,8 +18,10 @@
 
 namespace acdc {
 
-// `weight` and `base` are on the same device, float32. `base` may be undefined unless the
-// method needs it (an error naming the tensor then).
+// `weight` and `base` are on the same device, float32 (another floating type is computed and
+// returned as float32; integer tensors pass through). `base` may be undefined unless the
+// method needs it (an error naming the tensor then). svd_topk_gaussian draws the same ε with
+// either SvdAlgorithm, so kFast differs from kExact only by the SVD's error (mutation.cc).
 absl::StatusOr<at::Tensor> MutateTensor(const MutationRecipe& recipe,
                                         const std::string& tensor_name, const at::Tensor& weight,
                                         const at::Tensor& base);

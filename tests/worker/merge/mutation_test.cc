@@ -192,7 +192,7 @@ TEST(SvdTopkGaussianTest, KAboveTheRankPerturbsEverySingularValue) {
 }
 
 TEST(SvdTopkGaussianTest, FastStaysWithinTheDocumentedErrorOfExact) {
-  // Decay length k/5 for k = 32, as exp(−i/50) is for k = 256 (mutation.cc's table).
+  // σ_i = exp(−5i/k): the decay of exp(−i/50) for k = 256 (mutation.cc's bound).
   const int64_t k = 32;
   const KnownSvd known = WithSpectrum(512, 384, Decaying(384, 6.4), /*seed=*/5);
   const std::string name = "model.layers.7.mlp.down_proj.weight";
@@ -200,8 +200,7 @@ TEST(SvdTopkGaussianTest, FastStaysWithinTheDocumentedErrorOfExact) {
   const at::Tensor fast = Mutate(SvdRecipe(SvdAlgorithm::kFast, k, 0.25), name, known.w);
   // Both draw the same ε, so they differ only by the SVD's error.
   const double error = ((fast - exact).norm() / (exact - known.w).norm()).item<double>();
-  EXPECT_LT(error, 0.02);
-  std::printf("TMP perturbation error %g\n", error);
+  EXPECT_LT(error, 0.01);
 }
 
 TEST(SvdTopkGaussianTest, OneDimensionalTensorsPassThrough) {
@@ -213,20 +212,21 @@ TEST(SvdTopkGaussianTest, OneDimensionalTensorsPassThrough) {
       Mutate(Recipe(MutationMethod::kCycleQdSvd, 0.25), "norm.weight", bias, bias * 2), bias));
 }
 
-TEST(TopSingularTripletsTest, FastSingularValuesAgreeWithExact) {
+TEST(TopSingularTripletsTest, FastAgreesWithExactOnTallAndWideMatrices) {
   const int64_t k = 32;
   const KnownSvd known = WithSpectrum(512, 384, Decaying(384, 6.4), /*seed=*/8);
-  const SingularTriplets exact = TopSingularTriplets(known.w, k, SvdAlgorithm::kExact, 0);
-  const SingularTriplets fast = TopSingularTriplets(known.w, k, SvdAlgorithm::kFast, 9);
-  ASSERT_EQ(fast.u.sizes(), (at::IntArrayRef{512, k}));
-  ASSERT_EQ(fast.v.sizes(), (at::IntArrayRef{384, k}));
-  EXPECT_LT(((fast.s - exact.s).abs() / exact.s).max().item<double>(), 1e-3);
-  std::printf("TMP values error %g\n", ((fast.s - exact.s).abs() / exact.s).max().item<double>());
-  EXPECT_TRUE(at::allclose(exact.s, known.sigma.narrow(0, 0, k), /*rtol=*/1e-4, /*atol=*/1e-6));
-  // Orthonormal columns, and W's own top singular pairs: u_iᵀ W v_i = s_i.
-  EXPECT_TRUE(at::allclose(at::matmul(fast.u.t(), fast.u), at::eye(k), 0, 1e-4));
-  EXPECT_TRUE(at::allclose(at::matmul(fast.v.t(), fast.v), at::eye(k), 0, 1e-4));
-  EXPECT_TRUE(at::allclose((fast.u * at::matmul(known.w, fast.v)).sum(0), fast.s, 1e-3, 1e-6));
+  for (const at::Tensor& w : {known.w, known.w.t()}) {
+    const SingularTriplets exact = TopSingularTriplets(w, k, SvdAlgorithm::kExact, 0);
+    const SingularTriplets fast = TopSingularTriplets(w, k, SvdAlgorithm::kFast, 9);
+    ASSERT_EQ(fast.u.sizes(), (at::IntArrayRef{w.size(0), k}));
+    ASSERT_EQ(fast.v.sizes(), (at::IntArrayRef{w.size(1), k}));
+    EXPECT_TRUE(at::allclose(exact.s, known.sigma.narrow(0, 0, k), /*rtol=*/1e-4, /*atol=*/1e-6));
+    EXPECT_LT(((fast.s - exact.s).abs() / exact.s).max().item<double>(), 1e-3);
+    // Orthonormal columns, and W's own singular pairs: u_iᵀ W v_i = s_i.
+    EXPECT_TRUE(at::allclose(at::matmul(fast.u.t(), fast.u), at::eye(k), 0, 1e-4));
+    EXPECT_TRUE(at::allclose(at::matmul(fast.v.t(), fast.v), at::eye(k), 0, 1e-4));
+    EXPECT_TRUE(at::allclose((fast.u * at::matmul(w, fast.v)).sum(0), fast.s, 1e-3, 1e-6));
+  }
 }
 
 // --- cycleqd_svd ------------------------------------------------------------------------------

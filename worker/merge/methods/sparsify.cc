@@ -25,11 +25,12 @@ at::Tensor TopMagnitudeMask(const at::Tensor& magnitudes, int64_t k) {
   const int64_t n = flat.numel();
   if (k >= n) return at::ones_like(flat, at::kBool).view(magnitudes.sizes());
   const at::Tensor threshold = std::get<0>(at::kthvalue(flat, n - k + 1));
-  at::Tensor mask = flat > threshold;
-  const int64_t above = mask.sum().item<int64_t>();
+  const at::Tensor mask = flat >= threshold;
+  if (mask.sum().item<int64_t>() == k) return mask.view(magnitudes.sizes());
+  const at::Tensor above = flat > threshold;
   const at::Tensor equal = flat == threshold;
-  const at::Tensor admitted = equal & (equal.cumsum(0, at::kLong) <= (k - above));
-  return (mask | admitted).view(magnitudes.sizes());
+  const int64_t room = k - above.sum().item<int64_t>();
+  return (above | (equal & (equal.cumsum(0, at::kLong) <= room))).view(magnitudes.sizes());
 }
 
 at::Tensor Magnitude(const at::Tensor& delta, const SparsifyOptions& options) {

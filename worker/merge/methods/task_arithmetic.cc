@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "worker/merge/methods/merge_methods.h"
+#include "worker/merge/methods/sign_consensus.h"
 #include "worker/merge/methods/sparsify.h"
 #include "worker/merge/methods/weighted_sum.h"
 
@@ -68,22 +69,6 @@ at::Tensor PlainTaskArithmetic(const MergeOperands& operands) {
   return WeightedSum(operands.tensors[operands.base_index], models, coefficients);
 }
 
-// Σ of the agreeing weighted deltas and the matching divisor.
-void SignConsensus(const std::vector<at::Tensor>& weighted, const std::vector<double>& weights,
-                   at::Tensor& mixed, at::Tensor& divisor) {
-  at::Tensor sign_sum = at::zeros_like(weighted[0]);
-  for (const at::Tensor& delta : weighted) sign_sum.add_(delta);
-  const at::Tensor majority = at::where(sign_sum >= 0, 1.0, -1.0).to(sign_sum.scalar_type());
-  mixed = at::zeros_like(weighted[0]);
-  divisor = at::zeros_like(weighted[0]);
-  for (size_t i = 0; i < weighted.size(); ++i) {
-    const at::Tensor agrees = (weighted[i].sign() == majority).to(mixed.scalar_type());
-    mixed.addcmul_(weighted[i], agrees);
-    divisor.add_(agrees, weights[i]);
-  }
-  divisor.masked_fill_(divisor == 0, 1);
-}
-
 }  // namespace
 
 absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
@@ -108,20 +93,16 @@ absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
     weighted.push_back(delta.mul_(weights.back()));
   }
   if (weighted.empty()) return base.clone();
-  at::Tensor mixed;
-  at::Tensor divisor;
+  const bool normalize = shared.at("normalize") != 0;
+  const double lambda = shared.at("lambda");
   if (UsesSignConsensus(method.name)) {
-    SignConsensus(weighted, weights, mixed, divisor);
-  } else {
-    mixed = at::zeros_like(base);
-    for (const at::Tensor& delta : weighted) mixed.add_(delta);
-    double total = 0;
-    for (double weight : weights) total += weight;
-    divisor = at::scalar_tensor(std::abs(total) < 1e-8 ? 1.0 : total, base.options());
+    return SignConsensusMerge(base, weighted, weights, {normalize, lambda});
   }
+  at::Tensor mixed = at::zeros_like(base);
+  for (const at::Tensor& delta : weighted) mixed.add_(delta);
   weighted.clear();
-  if (shared.at("normalize") != 0) mixed.div_(divisor);
-  if (shared.at("lambda") != 1) mixed.mul_(shared.at("lambda"));
+  mixed.div_(DivisorOf(weights, normalize));
+  if (lambda != 1) mixed.mul_(lambda);
   return mixed.add_(base);
 }
 
