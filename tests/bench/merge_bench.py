@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Merge benchmark (not a test): `acdc merge` vs mergekit (`mergekit-yaml`) on a synthetic
-0.7B-parameter Llama checkpoint in bfloat16: a base and three "fine-tunes" (base + small
-random deltas).
+"""Merge benchmark (not a test): `acdc merge` vs mergekit on a synthetic 0.7B Llama in bf16.
+
+`mergekit-yaml` and `acdc merge` merge a base and three "fine-tunes" (base + small random
+deltas) of a synthetic 0.7B-parameter Llama checkpoint in bfloat16.
 
 The checkpoints are made once (idempotent; OUT/.complete is written last) under
 --models-dir (default ${ACDC_HOME:-~/.cache/acdc}/bench/merge): hidden 1536, intermediate
@@ -334,6 +335,8 @@ def main():
             line += f" {'-':>11} {'-':>9} {'-':>8} {'-':>6}"
         line += f" {(row['read'] + a_w) / a_s / 1e9:>10.2f}"
         log(line)
+    log("(speed x: mergekit time / acdc time; mem x: mergekit peak RSS / acdc peak RSS; "
+        "GB/s: bytes read + written per second)")
     if "linear" in results:
         a_s, _, a_w = results["linear"]["acdc"]
         throughput = (results["linear"]["read"] + a_w) / a_s / 1e9

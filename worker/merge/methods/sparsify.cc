@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
+#include "worker/merge/methods/counter_random.h"
+#include "worker/merge/methods/magnitude_select.h"
 
 namespace acdc {
 namespace {
@@ -17,14 +19,23 @@ at::Tensor Rescaled(const at::Tensor& delta, const at::Tensor& masked, bool resc
   return masked * (before / after);
 }
 
-// Keeps exactly the k largest |δ| (k ≥ 1). Selection, not a sort: the k-th largest
-// magnitude is found with kthvalue; entries equal to it are admitted in index order until k
-// are kept, so the count is exact even where bf16 values repeat.
-at::Tensor TopMagnitudeMask(const at::Tensor& magnitudes, int64_t k) {
+// The k-th largest magnitude: radix selection on the CPU, kthvalue elsewhere.
+at::Tensor KthLargest(const at::Tensor& delta, const at::Tensor& magnitudes, int64_t k) {
+  if (delta.is_cpu() && delta.is_contiguous() && delta.scalar_type() == at::kFloat) {
+    return at::scalar_tensor(KthLargestMagnitude(delta, k), magnitudes.options());
+  }
+  return std::get<0>(at::kthvalue(magnitudes.reshape(-1), magnitudes.numel() - k + 1));
+}
+
+// Keeps exactly the k largest |δ| (k ≥ 1). Selection, not a sort; entries equal to the k-th
+// largest magnitude are admitted in index order until k are kept, so the count is exact
+// even where bf16 values repeat.
+at::Tensor TopMagnitudeMask(const at::Tensor& delta, int64_t k) {
+  const at::Tensor magnitudes = delta.abs();
   const at::Tensor flat = magnitudes.reshape(-1);
   const int64_t n = flat.numel();
   if (k >= n) return at::ones_like(flat, at::kBool).view(magnitudes.sizes());
-  const at::Tensor threshold = std::get<0>(at::kthvalue(flat, n - k + 1));
+  const at::Tensor threshold = KthLargest(delta, magnitudes, k);
   const at::Tensor mask = flat >= threshold;
   if (mask.sum().item<int64_t>() == k) return mask.view(magnitudes.sizes());
   const at::Tensor above = flat > threshold;
@@ -38,7 +49,7 @@ at::Tensor Magnitude(const at::Tensor& delta, const SparsifyOptions& options) {
   if (options.density <= 0 || delta.numel() == 0) return at::zeros_like(delta);
   const int64_t k = std::max<int64_t>(
       1, static_cast<int64_t>(options.density * static_cast<double>(delta.numel())));
-  const at::Tensor mask = TopMagnitudeMask(delta.abs(), k);
+  const at::Tensor mask = TopMagnitudeMask(delta, k);
   return Rescaled(delta, delta * mask, options.rescale);
 }
 
@@ -55,19 +66,15 @@ at::Tensor MagnitudeOutliers(const at::Tensor& delta, const SparsifyOptions& opt
   return Rescaled(delta, delta * mask.view(delta.sizes()), options.rescale);
 }
 
-at::Tensor Bernoulli(const at::Tensor& delta, const SparsifyOptions& options,
-                     at::Generator& generator) {
+at::Tensor Bernoulli(const at::Tensor& delta, const SparsifyOptions& options, uint64_t seed) {
   if (options.density >= 1) return delta.clone();
-  const at::Tensor keep = at::empty(delta.sizes(), delta.options().device(at::kCPU))
-                              .bernoulli_(options.density, generator)
-                              .to(delta.device());
-  return Rescaled(delta, delta * keep, options.rescale);
+  return Rescaled(delta, RandomlyKept(delta, seed, options.density).to(delta.device()),
+                  options.rescale);
 }
 
 // DELLA: keep probability grows linearly with the rank of |δ| within each row, from
 // density − ε (smallest) to density + ε (largest).
-at::Tensor DellaMagprune(const at::Tensor& delta, const SparsifyOptions& options,
-                         at::Generator& generator) {
+at::Tensor DellaMagprune(const at::Tensor& delta, const SparsifyOptions& options, uint64_t seed) {
   if (options.density >= 1) return delta.clone();
   if (options.density <= 0) return at::zeros_like(delta);
   const at::Tensor rows = delta.dim() < 2 ? delta.unsqueeze(0) : delta;
@@ -79,26 +86,25 @@ at::Tensor DellaMagprune(const at::Tensor& delta, const SparsifyOptions& options
       (ranks.to(delta.scalar_type()) / std::max<int64_t>(columns - 1, 1)).clamp(0, 1);
   const at::Tensor probabilities =
       (options.density - options.epsilon) + rank_norm * (2 * options.epsilon);
-  const at::Tensor keep =
-      at::bernoulli(probabilities.cpu(), generator).to(delta.device()).view(delta.sizes());
-  return Rescaled(delta, delta * keep, options.rescale);
+  const at::Tensor kept = RandomlyKept(rows, seed, probabilities).to(delta.device());
+  return Rescaled(delta, kept.view(delta.sizes()), options.rescale);
 }
 
 }  // namespace
 
 at::Tensor Sparsify(const at::Tensor& delta, Sparsification method, const SparsifyOptions& options,
-                    at::Generator& generator) {
+                    uint64_t seed) {
   switch (method) {
     case Sparsification::kNone:
       return delta;
     case Sparsification::kMagnitude:
       return Magnitude(delta, options);
     case Sparsification::kRandom:
-      return Bernoulli(delta, options, generator);
+      return Bernoulli(delta, options, seed);
     case Sparsification::kMagnitudeOutliers:
       return MagnitudeOutliers(delta, options);
     case Sparsification::kDellaMagprune:
-      return DellaMagprune(delta, options, generator);
+      return DellaMagprune(delta, options, seed);
   }
   return delta;
 }

@@ -5,6 +5,9 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
+#include <string>
+
 namespace acdc {
 
 enum class Sparsification {
@@ -22,10 +25,11 @@ struct SparsifyOptions {
   bool rescale = false;
 };
 
-// Returns a new tensor (never writes `delta`). `generator` feeds the random methods. For
-// kDellaMagprune the caller checks that density ± epsilon lies in (0, 1).
+// Returns a new tensor (never writes `delta`). `seed` keys the random methods' masks
+// (counter_random.h). For kDellaMagprune the caller checks that density ± epsilon lies in
+// (0, 1).
 at::Tensor Sparsify(const at::Tensor& delta, Sparsification method, const SparsifyOptions& options,
-                    at::Generator& generator);
+                    uint64_t seed);
 
 // Which sparsification a task-arithmetic method uses, and whether it elects signs (TIES).
 Sparsification SparsificationOf(const std::string& method);

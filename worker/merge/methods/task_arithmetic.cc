@@ -77,7 +77,6 @@ absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
   const Sparsification sparsification = SparsificationOf(method.name);
   if (IsPlainSum(method, operands)) return PlainTaskArithmetic(operands);
   const at::Tensor base = operands.Float(operands.base_index);
-  at::Generator generator = SeededGenerator(operands.tensor_seed);
   std::vector<at::Tensor> weighted;
   std::vector<double> weights;
   for (size_t i = 0; i < operands.tensors.size(); ++i) {
@@ -88,7 +87,9 @@ absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
       if (absl::Status ok = CheckDellaBounds(options, absl::StrCat("input ", i)); !ok.ok())
         return ok;
     }
-    at::Tensor delta = Sparsify(operands.Float(i) - base, sparsification, options, generator);
+    // Each input's mask has a key of its own.
+    const uint64_t seed = operands.tensor_seed + 0x9e3779b97f4a7c15ULL * (i + 1);
+    at::Tensor delta = Sparsify(operands.Float(i) - base, sparsification, options, seed);
     weights.push_back(parameters.at("weight"));
     weighted.push_back(delta.mul_(weights.back()));
   }
