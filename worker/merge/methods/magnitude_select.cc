@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -45,6 +46,32 @@ int SelectBin(const std::vector<int64_t>& bins, int64_t& k) {
   return 0;
 }
 
+constexpr int64_t kCountBlock = 1 << 16;
+
+struct BlockCounts {
+  std::vector<int64_t> above;  // per block: entries with a larger magnitude key
+  std::vector<int64_t> equal;  // per block: entries with an equal one
+};
+
+BlockCounts CountAgainst(const float* data, int64_t n, uint32_t threshold) {
+  const int64_t blocks = (n + kCountBlock - 1) / kCountBlock;
+  BlockCounts counts{std::vector<int64_t>(blocks), std::vector<int64_t>(blocks)};
+  at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b) {
+      int64_t above = 0;
+      int64_t equal = 0;
+      for (int64_t i = b * kCountBlock; i < std::min(n, (b + 1) * kCountBlock); ++i) {
+        const uint32_t key = MagnitudeKey(data[i]);
+        above += key > threshold;
+        equal += key == threshold;
+      }
+      counts.above[b] = above;
+      counts.equal[b] = equal;
+    }
+  });
+  return counts;
+}
+
 }  // namespace
 
 float KthLargestMagnitude(const at::Tensor& x, int64_t k) {
@@ -56,6 +83,34 @@ float KthLargestMagnitude(const at::Tensor& x, int64_t k) {
   float value;
   std::memcpy(&value, &key, sizeof(value));
   return value;
+}
+
+at::Tensor KeepLargestMagnitudes(const at::Tensor& x, int64_t k) {
+  const float* data = x.const_data_ptr<float>();
+  const int64_t n = x.numel();
+  const uint32_t threshold = MagnitudeKey(KthLargestMagnitude(x, k));
+  const BlockCounts counts = CountAgainst(data, n, threshold);
+  int64_t room = k;
+  for (int64_t above : counts.above) room -= above;
+  // Equal entries admitted before each block, so blocks run independently.
+  std::vector<int64_t> equal_before(counts.equal.size());
+  for (size_t b = 1; b < counts.equal.size(); ++b) {
+    equal_before[b] = equal_before[b - 1] + counts.equal[b - 1];
+  }
+  at::Tensor out = at::empty_like(x);
+  float* kept = out.data_ptr<float>();
+  at::parallel_for(
+      0, static_cast<int64_t>(equal_before.size()), 1, [&](int64_t first, int64_t last) {
+        for (int64_t b = first; b < last; ++b) {
+          int64_t rank = equal_before[b];
+          for (int64_t i = b * kCountBlock; i < std::min(n, (b + 1) * kCountBlock); ++i) {
+            const uint32_t key = MagnitudeKey(data[i]);
+            const bool keep = key > threshold || (key == threshold && rank++ < room);
+            kept[i] = keep ? data[i] : 0.0f;
+          }
+        }
+      });
+  return out;
 }
 
 }  // namespace acdc

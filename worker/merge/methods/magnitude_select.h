@@ -13,4 +13,9 @@ namespace acdc {
 // 1 ≤ k ≤ numel; `x` contiguous float32 on the CPU.
 float KthLargestMagnitude(const at::Tensor& x, int64_t k);
 
+// `x` with all but its k largest-magnitude entries zeroed (1 ≤ k ≤ numel, contiguous float32
+// on the CPU). Exactly k survive: entries equal to the k-th largest magnitude are kept in
+// index order until k are, so repeated bf16 values do not inflate the count.
+at::Tensor KeepLargestMagnitudes(const at::Tensor& x, int64_t k);
+
 }  // namespace acdc

@@ -19,29 +19,16 @@ at::Tensor Rescaled(const at::Tensor& delta, const at::Tensor& masked, bool resc
   return masked * (before / after);
 }
 
-// The k-th largest magnitude: radix selection on the CPU, kthvalue elsewhere.
-at::Tensor KthLargest(const at::Tensor& delta, const at::Tensor& magnitudes, int64_t k) {
-  if (delta.is_cpu() && delta.is_contiguous() && delta.scalar_type() == at::kFloat) {
-    return at::scalar_tensor(KthLargestMagnitude(delta, k), magnitudes.options());
-  }
-  return std::get<0>(at::kthvalue(magnitudes.reshape(-1), magnitudes.numel() - k + 1));
-}
-
-// Keeps exactly the k largest |δ| (k ≥ 1). Selection, not a sort; entries equal to the k-th
-// largest magnitude are admitted in index order until k are kept, so the count is exact
-// even where bf16 values repeat.
-at::Tensor TopMagnitudeMask(const at::Tensor& delta, int64_t k) {
-  const at::Tensor magnitudes = delta.abs();
-  const at::Tensor flat = magnitudes.reshape(-1);
-  const int64_t n = flat.numel();
-  if (k >= n) return at::ones_like(flat, at::kBool).view(magnitudes.sizes());
-  const at::Tensor threshold = KthLargest(delta, magnitudes, k);
-  const at::Tensor mask = flat >= threshold;
-  if (mask.sum().item<int64_t>() == k) return mask.view(magnitudes.sizes());
+// Keeps exactly the k largest |δ| (1 ≤ k < n) with kthvalue, for devices other than the CPU
+// (magnitude_select.h there); ties at the threshold are admitted in index order.
+at::Tensor KeepLargestMagnitudesAten(const at::Tensor& delta, int64_t k) {
+  const at::Tensor flat = delta.abs().reshape(-1);
+  const at::Tensor threshold = std::get<0>(at::kthvalue(flat, flat.numel() - k + 1));
   const at::Tensor above = flat > threshold;
   const at::Tensor equal = flat == threshold;
   const int64_t room = k - above.sum().item<int64_t>();
-  return (above | (equal & (equal.cumsum(0, at::kLong) <= room))).view(magnitudes.sizes());
+  const at::Tensor mask = above | (equal & (equal.cumsum(0, at::kLong) <= room));
+  return delta * mask.view(delta.sizes());
 }
 
 at::Tensor Magnitude(const at::Tensor& delta, const SparsifyOptions& options) {
@@ -49,8 +36,11 @@ at::Tensor Magnitude(const at::Tensor& delta, const SparsifyOptions& options) {
   if (options.density <= 0 || delta.numel() == 0) return at::zeros_like(delta);
   const int64_t k = std::max<int64_t>(
       1, static_cast<int64_t>(options.density * static_cast<double>(delta.numel())));
-  const at::Tensor mask = TopMagnitudeMask(delta, k);
-  return Rescaled(delta, delta * mask, options.rescale);
+  if (k >= delta.numel()) return Rescaled(delta, delta.clone(), options.rescale);
+  const bool cpu = delta.is_cpu() && delta.is_contiguous() && delta.scalar_type() == at::kFloat;
+  const at::Tensor kept =
+      cpu ? KeepLargestMagnitudes(delta, k) : KeepLargestMagnitudesAten(delta, k);
+  return Rescaled(delta, kept, options.rescale);
 }
 
 // Breadcrumbs keeps the magnitudes ranked [n_bot, n_bot + target) in ascending order.
