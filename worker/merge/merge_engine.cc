@@ -16,6 +16,7 @@
 #include "worker/merge/methods/merge_methods.h"
 #include "worker/merge/mutation.h"
 #include "worker/merge/tensor_seed.h"
+#include "worker/runtime/tensor_views.h"
 
 namespace acdc {
 namespace {
@@ -30,24 +31,6 @@ constexpr const char* kTokenizerFiles[] = {"tokenizer.json",
                                            "merges.txt",
                                            "tokenizer.model",
                                            "added_tokens.json"};
-
-at::ScalarType ScalarTypeOf(DType dtype) {
-  switch (dtype) {
-    case DType::kF32:
-      return at::kFloat;
-    case DType::kF16:
-      return at::kHalf;
-    case DType::kBF16:
-      return at::kBFloat16;
-  }
-  return at::kFloat;
-}
-
-DType DTypeOf(at::ScalarType type) {
-  if (type == at::kHalf) return DType::kF16;
-  if (type == at::kBFloat16) return DType::kBF16;
-  return DType::kF32;
-}
 
 const char* TransformersDTypeName(DType dtype) {
   switch (dtype) {
@@ -81,8 +64,7 @@ absl::StatusOr<at::Device> ParseDevice(const std::string& name) {
 // output's (a contiguous prefix), moved to the merge's device.
 at::Tensor LoadInput(const TensorEntry& entry, const std::vector<int64_t>& shape,
                      at::Device device) {
-  at::Tensor mapped = at::from_blob(const_cast<uint8_t*>(entry.data), entry.shape,
-                                    at::TensorOptions().dtype(ScalarTypeOf(entry.dtype)));
+  at::Tensor mapped = MappedTensor(entry);
   if (!shape.empty() && entry.shape[0] != shape[0]) mapped = mapped.narrow(0, 0, shape[0]);
   return mapped.to(device);
 }

@@ -10,4 +10,13 @@ namespace acdc {
 
 uint64_t TensorSeed(uint64_t seed, absl::string_view tensor_name);
 
+// splitmix64's finaliser: every input bit affects every output bit. Inline: the sparsity
+// masks call it once per tensor entry.
+inline uint64_t MixBits(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 }  // namespace acdc

@@ -5,21 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "worker/runtime/tensor_views.h"
 
 namespace acdc {
 namespace {
-
-at::ScalarType ToScalarType(DType dtype) {
-  switch (dtype) {
-    case DType::kF32:
-      return at::kFloat;
-    case DType::kF16:
-      return at::kHalf;
-    case DType::kBF16:
-      return at::kBFloat16;
-  }
-  return at::kFloat;
-}
 
 // Faults a zero-copy weight's pages in now, at load, rather than during the first forward
 // pass (which would otherwise read the whole model from the page cache one fault at a time).
@@ -45,8 +34,7 @@ class WeightLoader {
                        absl::StrJoin(shape, ", "), "]"));
     }
     // The mapping is read-only; the runtime never writes weights in place.
-    at::Tensor view = at::from_blob(const_cast<uint8_t*>((*entry)->data), shape,
-                                    at::TensorOptions().dtype(ToScalarType((*entry)->dtype)));
+    at::Tensor view = MappedTensor(**entry);
     at::Tensor weight = view.to(device_, dtype_);
     if (weight.data_ptr() == view.data_ptr()) TouchPages((*entry)->data, (*entry)->nbytes);
     return weight;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "worker/merge/methods/simd_clones.h"
+
 namespace acdc {
 namespace {
 
@@ -30,6 +32,7 @@ constexpr int64_t kBlock = 1024;
 // Entries [begin, begin + count) of the output. Branch-free (agreement is a 0/1 factor), in
 // blocks, so the compiler vectorises it: the signs of task vectors are coin flips, and
 // branching on them costs a misprediction per entry.
+ACDC_SIMD_CLONES
 void ConsensusBlock(const std::vector<const float*>& deltas, const std::vector<float>& weights,
                     const float* base, const ConsensusOptions& options, int64_t begin,
                     int64_t count, float* out) {

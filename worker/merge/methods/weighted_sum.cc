@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "worker/merge/methods/simd_clones.h"
+
 namespace acdc {
 namespace {
 
@@ -46,6 +48,7 @@ at::Tensor WeightedSumAten(const at::Tensor& base, const std::vector<at::Tensor>
 }
 
 // One block [begin, begin + count) of the output.
+ACDC_SIMD_CLONES
 void SumBlock(const at::Tensor& base, const std::vector<at::Tensor>& inputs,
               const std::vector<float>& coefficients, int64_t begin, int64_t count, float* out) {
   float b[kBlock];
