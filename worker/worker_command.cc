@@ -45,12 +45,38 @@ std::vector<v1::Device> DescribeDevices() {
   return devices;
 }
 
-std::vector<std::unique_ptr<JobHandler>> BuiltinHandlers(const std::string& model_store,
-                                                         const std::string& device,
-                                                         WorkerMetrics* metrics) {
+struct MergeSettings {
+  std::string model_store;
+  std::string device = "cpu";
+  double resident_gb = -1;  // negative: automatic (ResidentBudget)
+};
+
+// Parents stay resident on a GPU by default (40% of its free memory): re-uploading them for
+// every child would dominate a merge there. On the CPU the store's memory mapping already
+// serves them from the page cache, so nothing is kept unless asked.
+uint64_t ResidentBudget(const MergeSettings& merge, const std::vector<v1::Device>& devices) {
+  if (merge.resident_gb >= 0) return static_cast<uint64_t>(merge.resident_gb * 1e9);
+  const std::string name = merge.device == "cuda" ? "cuda:0" : merge.device;
+  for (const v1::Device& device : devices) {
+    if (device.name() == name && name != "cpu") {
+      return static_cast<uint64_t>(0.4 * static_cast<double>(device.free_memory_bytes()));
+    }
+  }
+  return 0;
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
+    const MergeSettings& merge, const std::vector<v1::Device>& devices, WorkerMetrics* metrics) {
+  std::shared_ptr<ResidentModels> resident;
+  if (const uint64_t budget = ResidentBudget(merge, devices); budget > 0) {
+    absl::StatusOr<std::shared_ptr<ResidentModels>> made = MakeResidentModels(merge.device, budget);
+    if (!made.ok()) return made.status();
+    resident = *std::move(made);
+  }
   std::vector<std::unique_ptr<JobHandler>> handlers;
   handlers.push_back(std::make_unique<DiagHandler>());
-  handlers.push_back(std::make_unique<MergeHandler>(ModelStore(model_store), device, metrics));
+  handlers.push_back(std::make_unique<MergeHandler>(ModelStore(merge.model_store), merge.device,
+                                                    std::move(resident), metrics));
   return handlers;
 }
 
@@ -69,8 +95,7 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   std::string metrics_address;
   int slots = 1;
   int drain_timeout_s = 30;
-  std::string model_store = DefaultModelStore();
-  std::string device = "cpu";
+  MergeSettings merge{DefaultModelStore()};
   FlagSet flags("acdc worker",
                 "Runs a worker: dials the coordinator, registers this machine's devices and runs "
                 "up to --slots jobs at once. SIGTERM drains: no new jobs, running ones finish.");
@@ -84,9 +109,12 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   flags.AddString("tls-key", &options.tls.key, "PEM private key of --tls-cert");
   flags.AddInt("drain-timeout-s", &drain_timeout_s,
                "on SIGTERM, how long running jobs may take to finish", 0, 86400);
-  flags.AddString("model-store", &model_store,
+  flags.AddString("model-store", &merge.model_store,
                   "directory of the models that jobs read and write, one per id");
-  flags.AddString("device", &device, "device that merges run on: cpu, cuda or cuda:N");
+  flags.AddString("device", &merge.device, "device that merges run on: cpu, cuda or cuda:N");
+  flags.AddDouble("resident-models-gb", &merge.resident_gb,
+                  "parents kept on --device between merges, in GB (default: 40% of a GPU's free "
+                  "memory, none on the CPU)");
   flags.Require("coordinator");
   flags.Require("token-file");
   if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
@@ -116,8 +144,13 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
     if (!started.ok()) return Fail(started.status());
     endpoint = *std::move(started);
   }
-  if (absl::Status created = EnsureDirectory(model_store); !created.ok()) return Fail(created);
-  JobRunner runner(slots, BuiltinHandlers(model_store, device, &metrics), &metrics);
+  if (absl::Status created = EnsureDirectory(merge.model_store); !created.ok()) {
+    return Fail(created);
+  }
+  absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> handlers =
+      BuiltinHandlers(merge, options.devices, &metrics);
+  if (!handlers.ok()) return Fail(handlers.status());
+  JobRunner runner(slots, *std::move(handlers), &metrics);
   WorkerAgent agent(options, &runner, &metrics, *credentials);
   ACDC_LOG(Info) << "acdc worker on " << options.hostname << " with " << slots
                  << " slots, coordinator " << options.coordinator

@@ -32,6 +32,7 @@ absl::StatusOr<v1::JobOutput> MergeHandler::Run(const v1::JobSpec& spec) {
                    ParseMergeConfig(job.recipe_yaml(), absl::StrCat("recipe of ", job.child_id())));
   MergeOptions options;
   options.device = device_;
+  options.resident = resident_.get();
   options.locate = [this](const std::string& id) { return store_.Locate(id); };
   ASSIGN_OR_RETURN(MergeResult result, MergeToDirectory(recipe, child_dir, options));
   if (metrics_ != nullptr) {

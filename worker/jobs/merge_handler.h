@@ -2,9 +2,11 @@
 // engine (worker/merge/merge_engine.h) and reports the child's id, checksum and byte counts.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "worker/jobs/job_handler.h"
+#include "worker/merge/merge_engine.h"
 #include "worker/model_store.h"
 #include "worker/worker_metrics.h"
 
@@ -12,9 +14,13 @@ namespace acdc {
 
 class MergeHandler : public JobHandler {
  public:
-  // `metrics` may be null.
-  MergeHandler(ModelStore store, std::string device, WorkerMetrics* metrics)
-      : store_(std::move(store)), device_(std::move(device)), metrics_(metrics) {}
+  // `resident` (parents kept on the device between jobs) and `metrics` may be null.
+  MergeHandler(ModelStore store, std::string device, std::shared_ptr<ResidentModels> resident,
+               WorkerMetrics* metrics)
+      : store_(std::move(store)),
+        device_(std::move(device)),
+        resident_(std::move(resident)),
+        metrics_(metrics) {}
 
   v1::JobKind kind() const override { return v1::JOB_KIND_MERGE; }
   absl::StatusOr<v1::JobOutput> Run(const v1::JobSpec& spec) override;
@@ -22,6 +28,7 @@ class MergeHandler : public JobHandler {
  private:
   ModelStore store_;
   std::string device_;
+  std::shared_ptr<ResidentModels> resident_;
   WorkerMetrics* metrics_;
 };
 

@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "worker/merge/methods/merge_methods.h"
 #include "worker/merge/mutation.h"
+#include "worker/merge/resident_models.h"
 #include "worker/merge/tensor_seed.h"
 #include "worker/runtime/tensor_views.h"
 
@@ -89,10 +90,31 @@ std::vector<double> CrossoverDraws(const MergeRecipe& recipe, const MergePlan& p
   return std::vector<double>(draws.data_ptr<double>(), draws.data_ptr<double>() + non_base);
 }
 
+// Each input's tensors on the merge device, when it is resident there (null otherwise).
+absl::StatusOr<std::vector<std::shared_ptr<const ModelTensors>>> ResidentParents(
+    const MergePlan& plan, ResidentModels* resident, at::Device device) {
+  std::vector<std::shared_ptr<const ModelTensors>> parents(plan.checkpoints.size());
+  if (resident == nullptr) return parents;
+  if (resident->device() != device) {
+    return absl::InvalidArgumentError(absl::StrCat("resident models live on ",
+                                                   resident->device().str(),
+                                                   ", not on the merge "
+                                                   "device ",
+                                                   device.str()));
+  }
+  for (size_t i = 0; i < parents.size(); ++i) parents[i] = resident->Acquire(*plan.checkpoints[i]);
+  return parents;
+}
+
 class TensorMerger {
  public:
-  TensorMerger(const MergeRecipe& recipe, const MergePlan& plan, at::Device device)
-      : recipe_(recipe), plan_(plan), device_(device), draws_(CrossoverDraws(recipe, plan)) {}
+  TensorMerger(const MergeRecipe& recipe, const MergePlan& plan, at::Device device,
+               std::vector<std::shared_ptr<const ModelTensors>> parents)
+      : recipe_(recipe),
+        plan_(plan),
+        device_(device),
+        parents_(std::move(parents)),
+        draws_(CrossoverDraws(recipe, plan)) {}
 
   // The output tensor on the CPU, in its output dtype.
   absl::StatusOr<at::Tensor> Merge(const PlannedTensor& tensor) {
@@ -104,8 +126,8 @@ class TensorMerger {
         operands.parameters,
         ResolveTensorParameters(*plan_.method, recipe_, plan_.inputs, tensor.name, tensor.t));
     try {
-      for (const TensorEntry* entry : tensor.inputs) {
-        operands.tensors.push_back(LoadInput(*entry, tensor.shape, device_));
+      for (size_t i = 0; i < tensor.inputs.size(); ++i) {
+        operands.tensors.push_back(Input(i, tensor));
       }
       ASSIGN_OR_RETURN(at::Tensor merged, RunMergeMethod(*plan_.method, operands));
       if (recipe_.mutation) {
@@ -121,9 +143,17 @@ class TensorMerger {
   }
 
  private:
+  at::Tensor Input(size_t i, const PlannedTensor& tensor) const {
+    if (parents_[i] == nullptr) return LoadInput(*tensor.inputs[i], tensor.shape, device_);
+    const at::Tensor& resident = parents_[i]->at(tensor.name);
+    const bool cut = !tensor.shape.empty() && resident.size(0) != tensor.shape[0];
+    return cut ? resident.narrow(0, 0, tensor.shape[0]) : resident;
+  }
+
   const MergeRecipe& recipe_;
   const MergePlan& plan_;
   at::Device device_;
+  std::vector<std::shared_ptr<const ModelTensors>> parents_;
   std::vector<double> draws_;
 };
 
@@ -162,6 +192,12 @@ absl::Status WriteModelFiles(const MergeRecipe& recipe, const MergePlan& plan,
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<ResidentModels>> MakeResidentModels(const std::string& device,
+                                                                   uint64_t budget_bytes) {
+  ASSIGN_OR_RETURN(at::Device parsed, ParseDevice(device));
+  return std::make_shared<ResidentModels>(parsed, budget_bytes);
+}
+
 absl::StatusOr<MergeResult> MergeToDirectory(const MergeRecipe& recipe, const std::string& out_dir,
                                              const MergeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -169,7 +205,8 @@ absl::StatusOr<MergeResult> MergeToDirectory(const MergeRecipe& recipe, const st
   ASSIGN_OR_RETURN(MergePlan plan, PlanMerge(recipe, options.locate));
   ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(out_dir));
   CheckpointWriter writer(staged.path(), options.max_shard_bytes);
-  TensorMerger merger(recipe, plan, device);
+  ASSIGN_OR_RETURN(auto parents, ResidentParents(plan, options.resident, device));
+  TensorMerger merger(recipe, plan, device, std::move(parents));
   MergeResult result;
   MergeProgress progress{0, static_cast<int64_t>(plan.tensors.size()), 0, plan.input_bytes};
   for (const PlannedTensor& tensor : plan.tensors) {

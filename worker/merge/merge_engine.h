@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -15,6 +16,8 @@
 #include "worker/merge/merge_recipe.h"
 
 namespace acdc {
+
+class ResidentModels;
 
 struct MergeProgress {
   int64_t tensors_done = 0;
@@ -30,6 +33,9 @@ struct MergeOptions {
     return model;
   };
   std::function<void(const MergeProgress&)> on_progress;
+  // Parents kept on the merge device between merges (worker/merge/resident_models.h), or
+  // null: every input tensor is read from its checkpoint's mapping.
+  ResidentModels* resident = nullptr;
 };
 
 struct MergeResult {
@@ -38,6 +44,11 @@ struct MergeResult {
   uint64_t bytes_written = 0;  // tensor data in the output
   double seconds = 0;
 };
+
+// A cache of resident parents for MergeOptions::resident, on `device` ("cpu", "cuda:N"),
+// holding at most `budget_bytes` of models (torch-free callers hold it through this).
+absl::StatusOr<std::shared_ptr<ResidentModels>> MakeResidentModels(const std::string& device,
+                                                                   uint64_t budget_bytes);
 
 absl::StatusOr<MergeResult> MergeToDirectory(const MergeRecipe& recipe, const std::string& out_dir,
                                              const MergeOptions& options);

@@ -44,8 +44,8 @@ enum class SvdAlgorithm { kFast, kExact };
 
 struct MutationRecipe {
   MutationMethod method = MutationMethod::kSvdTopkGaussian;
-  double rate = 0.25;   // σ of the noise (svd_topk_gaussian, gaussian) or U(0, rate) (cycleqd)
-  int64_t k = 256;      // singular values perturbed (svd_topk_gaussian)
+  double rate = 0.25;  // σ of the noise (svd_topk_gaussian, gaussian) or U(0, rate) (cycleqd)
+  int64_t k = 256;     // singular values perturbed (svd_topk_gaussian)
   uint64_t seed = 0;
   SvdAlgorithm algorithm = SvdAlgorithm::kFast;
 };

@@ -8,10 +8,10 @@
 //   gaussian: W ← W + ε, ε ~ N(0, rate · std(W)), every floating-point tensor.
 #pragma once
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <string>
-
-#include <ATen/ATen.h>
 
 #include "absl/status/statusor.h"
 #include "worker/merge/merge_recipe.h"

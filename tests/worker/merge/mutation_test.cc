@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <ostream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -90,6 +91,9 @@ struct MethodCase {
   std::string label;
   MutationRecipe recipe;
 };
+
+// So ctest lists the case by name, not as a byte dump.
+void PrintTo(const MethodCase& method, std::ostream* out) { *out << method.label; }
 
 class EveryMethodTest : public ::testing::TestWithParam<MethodCase> {
  protected:
