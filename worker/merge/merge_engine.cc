@@ -18,6 +18,7 @@
 #include "worker/merge/resident_models.h"
 #include "worker/merge/tensor_seed.h"
 #include "worker/runtime/tensor_views.h"
+#include "worker/runtime/torch_device.h"
 
 namespace acdc {
 namespace {
@@ -43,22 +44,6 @@ const char* TransformersDTypeName(DType dtype) {
       return "bfloat16";
   }
   return "float32";
-}
-
-absl::StatusOr<at::Device> ParseDevice(const std::string& name) {
-  try {
-    at::Device device(name);
-    if (device.is_cuda() && !at::hasCUDA()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--device ", name, ": this build or machine has no CUDA device"));
-    }
-    if (!device.is_cpu() && !device.is_cuda()) {
-      return absl::InvalidArgumentError(absl::StrCat("--device ", name, ": use cpu or cuda[:N]"));
-    }
-    return device;
-  } catch (const c10::Error&) {
-    return absl::InvalidArgumentError(absl::StrCat("--device ", name, ": use cpu or cuda[:N]"));
-  }
 }
 
 // A zero-copy view of the mapped data in its stored dtype, its vocabulary rows cut to the

@@ -112,7 +112,7 @@ absl::StatusOr<PlannedTensor> PlanTensor(const std::string& name, const MergePla
   return tensor;
 }
 
-absl::Status OpenInputs(const MergeRecipe& recipe, const ModelLocator& locate, MergePlan& plan) {
+absl::Status OpenInputs(const ModelLocator& locate, MergePlan& plan) {
   for (const MergeInputModel& model : plan.inputs.models) {
     ASSIGN_OR_RETURN(std::string dir, locate(model.model));
     ASSIGN_OR_RETURN(std::unique_ptr<Checkpoint> checkpoint, Checkpoint::Open(dir));
@@ -126,6 +126,7 @@ absl::Status OpenInputs(const MergeRecipe& recipe, const ModelLocator& locate, M
 absl::StatusOr<ArchitectureInfo> CommonArchitecture(const MergePlan& plan, int reference) {
   ASSIGN_OR_RETURN(ArchitectureInfo ref, ReadArchitecture(plan.model_dirs[reference]));
   for (const std::string& dir : plan.model_dirs) {
+    if (dir == plan.model_dirs[reference]) continue;
     ASSIGN_OR_RETURN(ArchitectureInfo info, ReadArchitecture(dir));
     if (info.architecture != ref.architecture || info.model_type != ref.model_type ||
         info.num_layers != ref.num_layers) {
@@ -151,7 +152,7 @@ absl::StatusOr<MergePlan> PlanMerge(const MergeRecipe& recipe, const ModelLocato
   MergePlan plan;
   plan.method = FindMergeMethod(recipe.method);
   plan.inputs = OrderedInputs(recipe);
-  RETURN_IF_ERROR(OpenInputs(recipe, locate, plan));
+  RETURN_IF_ERROR(OpenInputs(locate, plan));
   const int reference = std::max(plan.inputs.base_index, 0);
   ASSIGN_OR_RETURN(ArchitectureInfo architecture, CommonArchitecture(plan, reference));
   std::vector<std::string> names = plan.checkpoints[reference]->TensorNames();

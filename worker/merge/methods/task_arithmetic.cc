@@ -74,8 +74,8 @@ at::Tensor PlainTaskArithmetic(const MergeOperands& operands) {
 absl::StatusOr<at::Tensor> TaskArithmeticMerge(const MergeMethodSpec& method,
                                                const MergeOperands& operands) {
   const auto& shared = operands.parameters.shared;
-  const Sparsification sparsification = SparsificationOf(method.name);
   if (IsPlainSum(method, operands)) return PlainTaskArithmetic(operands);
+  const Sparsification sparsification = SparsificationOf(method.name);
   const at::Tensor base = operands.Float(operands.base_index);
   std::vector<at::Tensor> weighted;
   std::vector<double> weights;
