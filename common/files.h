@@ -20,6 +20,9 @@ bool IsDirectory(const std::string& path);
 // torch library interposes), so this walks the tree with POSIX nftw.
 void RemoveTree(const std::string& path);
 
+// Creates a directory and its missing parents.
+absl::Status EnsureDirectory(const std::string& path);
+
 // Copies a regular file (overwriting `to`). Errors name both paths.
 absl::Status CopyFile(const std::string& from, const std::string& to);
 

@@ -23,6 +23,8 @@ v1::JobKind JobKindOf(const v1::JobSpec& spec) {
       return v1::JOB_KIND_DIAG;
     case v1::JobSpec::kMerge:
       return v1::JOB_KIND_MERGE;
+    case v1::JobSpec::kEvaluate:
+      return v1::JOB_KIND_EVALUATE;
     default:
       return v1::JOB_KIND_UNSPECIFIED;
   }

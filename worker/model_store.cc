@@ -104,15 +104,4 @@ absl::StatusOr<std::string> ModelStore::Checksum(const std::string& id) const {
   return hex;
 }
 
-absl::Status EnsureDirectory(const std::string& path) {
-  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
-    const std::string prefix = path.substr(0, slash);
-    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot create ", prefix, ": ", std::strerror(errno)));
-    }
-    if (slash == std::string::npos) return absl::OkStatus();
-  }
-}
-
 }  // namespace acdc

@@ -28,7 +28,4 @@ class ModelStore {
   std::string root_;
 };
 
-// Creates the store's root directory (and parents) when missing.
-absl::Status EnsureDirectory(const std::string& path);
-
 }  // namespace acdc

@@ -8,12 +8,16 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/metrics_endpoint.h"
 #include "common/shutdown_signal.h"
+#include "worker/eval/chat_model.h"
+#include "worker/eval/model_cache.h"
 #include "worker/job_runner.h"
 #include "worker/jobs/diag_handler.h"
+#include "worker/jobs/evaluate_handler.h"
 #include "worker/jobs/merge_handler.h"
 #include "worker/model_store.h"
 #include "worker/runtime/devices.h"
@@ -65,8 +69,45 @@ uint64_t ResidentBudget(const MergeSettings& merge, const std::vector<v1::Device
   return 0;
 }
 
+struct EvalSettings {
+  double model_cache_gb = -1;  // negative: automatic (ModelCacheBudget)
+  std::string dtype;           // empty: bf16 on CUDA, fp32 on the CPU
+  EvaluateHandler::Options handler;
+};
+
+// Evaluated models stay loaded in 30% of the device's free memory by default (beside the 40%
+// merge parents may hold on a GPU), enough for the archive's few models at a time.
+uint64_t ModelCacheBudget(const EvalSettings& eval, const std::string& device_name,
+                          const std::vector<v1::Device>& devices) {
+  if (eval.model_cache_gb >= 0) return static_cast<uint64_t>(eval.model_cache_gb * 1e9);
+  const std::string name = device_name == "cuda" ? "cuda:0" : device_name;
+  for (const v1::Device& device : devices) {
+    if (device.name() == name) {
+      return static_cast<uint64_t>(0.3 * static_cast<double>(device.free_memory_bytes()));
+    }
+  }
+  return 0;
+}
+
+std::unique_ptr<JobHandler> MakeEvaluateHandler(const EvalSettings& eval,
+                                                const MergeSettings& merge,
+                                                const std::vector<v1::Device>& devices,
+                                                WorkerMetrics* metrics) {
+  RuntimeOptions runtime;
+  runtime.device = merge.device;
+  runtime.dtype = !eval.dtype.empty()                  ? eval.dtype
+                  : merge.device.rfind("cuda", 0) == 0 ? "bf16"
+                                                       : "fp32";
+  auto cache = std::make_shared<ModelCache>(
+      ModelCacheBudget(eval, merge.device, devices),
+      [runtime](const std::string& directory) { return LoadChatModel(directory, runtime); });
+  return std::make_unique<EvaluateHandler>(ModelStore(merge.model_store), std::move(cache),
+                                           eval.handler, metrics);
+}
+
 absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
-    const MergeSettings& merge, const std::vector<v1::Device>& devices, WorkerMetrics* metrics) {
+    const MergeSettings& merge, const EvalSettings& eval, const std::vector<v1::Device>& devices,
+    WorkerMetrics* metrics) {
   std::shared_ptr<ResidentModels> resident;
   if (const uint64_t budget = ResidentBudget(merge, devices); budget > 0) {
     absl::StatusOr<std::shared_ptr<ResidentModels>> made = MakeResidentModels(merge.device, budget);
@@ -77,6 +118,7 @@ absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
   handlers.push_back(std::make_unique<DiagHandler>());
   handlers.push_back(std::make_unique<MergeHandler>(ModelStore(merge.model_store), merge.device,
                                                     std::move(resident), metrics));
+  handlers.push_back(MakeEvaluateHandler(eval, merge, devices, metrics));
   return handlers;
 }
 
@@ -96,6 +138,7 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   int slots = 1;
   int drain_timeout_s = 30;
   MergeSettings merge{DefaultModelStore()};
+  EvalSettings eval;
   FlagSet flags("acdc worker",
                 "Runs a worker: dials the coordinator, registers this machine's devices and runs "
                 "up to --slots jobs at once. SIGTERM drains: no new jobs, running ones finish.");
@@ -111,10 +154,21 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
                "on SIGTERM, how long running jobs may take to finish", 0, 86400);
   flags.AddString("model-store", &merge.model_store,
                   "directory of the models that jobs read and write, one per id");
-  flags.AddString("device", &merge.device, "device that merges run on: cpu, cuda or cuda:N");
+  flags.AddString("device", &merge.device,
+                  "device that merges and evaluations run on: cpu, cuda or cuda:N");
   flags.AddDouble("resident-models-gb", &merge.resident_gb,
                   "parents kept on --device between merges, in GB (default: 40% of a GPU's free "
                   "memory, none on the CPU)");
+  flags.AddDouble("model-cache-gb", &eval.model_cache_gb,
+                  "evaluated models kept loaded between jobs, in GB of checkpoint (default: 30% of "
+                  "--device's free memory)");
+  flags.AddString("eval-dtype", &eval.dtype,
+                  "dtype evaluated models run in: fp32, bf16, fp16 (default: bf16 on CUDA, fp32 "
+                  "on the CPU)");
+  flags.AddInt("eval-batch-size", &eval.handler.batch_size,
+               "prompts an evaluation generates together", 1, 1 << 16);
+  flags.AddInt("eval-max-new-tokens", &eval.handler.max_new_tokens,
+               "tokens per response when an evaluate job names none", 1, 1 << 20);
   flags.Require("coordinator");
   flags.Require("token-file");
   if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
@@ -148,7 +202,7 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
     return Fail(created);
   }
   absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> handlers =
-      BuiltinHandlers(merge, options.devices, &metrics);
+      BuiltinHandlers(merge, eval, options.devices, &metrics);
   if (!handlers.ok()) return Fail(handlers.status());
   JobRunner runner(slots, *std::move(handlers), &metrics);
   WorkerAgent agent(options, &runner, &metrics, *credentials);

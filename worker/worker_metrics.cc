@@ -45,7 +45,32 @@ WorkerMetrics::WorkerMetrics()
                        .Name("acdc_worker_merge_bytes_total")
                        .Help("Tensor bytes merge jobs read from parents (direction=read) and "
                              "wrote into children (direction=written).")
-                       .Register(*registry_)) {}
+                       .Register(*registry_)),
+      prompt_tokens_(prometheus::BuildCounter()
+                         .Name("acdc_worker_prompt_tokens_total")
+                         .Help("Prompt tokens evaluation jobs fed to models.")
+                         .Register(*registry_)
+                         .Add({})),
+      generated_tokens_(prometheus::BuildCounter()
+                            .Name("acdc_worker_generated_tokens_total")
+                            .Help("Tokens evaluation jobs generated.")
+                            .Register(*registry_)
+                            .Add({})),
+      model_cache_lookups_(prometheus::BuildCounter()
+                               .Name("acdc_worker_model_cache_lookups_total")
+                               .Help("Models evaluation jobs asked the model cache for, by "
+                                     "result (hit: already loaded; load: loaded by the job).")
+                               .Register(*registry_)),
+      model_cache_bytes_(prometheus::BuildGauge()
+                             .Name("acdc_worker_model_cache_bytes")
+                             .Help("Checkpoint bytes of the models the model cache holds.")
+                             .Register(*registry_)
+                             .Add({})),
+      model_cache_models_(prometheus::BuildGauge()
+                              .Name("acdc_worker_model_cache_models")
+                              .Help("Models the model cache holds.")
+                              .Register(*registry_)
+                              .Add({})) {}
 
 void WorkerMetrics::JobEnded(const std::string& kind, const std::string& outcome) {
   jobs_.Add({{"kind", kind}, {"outcome", outcome}}).Increment();
@@ -77,6 +102,17 @@ void WorkerMetrics::SetDeviceMemory(const std::string& device, double total_byte
 void WorkerMetrics::MergeBytes(double read, double written) {
   merge_bytes_.Add({{"direction", "read"}}).Increment(read);
   merge_bytes_.Add({{"direction", "written"}}).Increment(written);
+}
+
+void WorkerMetrics::EvaluationTokens(double prompt, double generated) {
+  prompt_tokens_.Increment(prompt);
+  generated_tokens_.Increment(generated);
+}
+
+void WorkerMetrics::ModelCacheLookup(bool loaded, double cached_bytes, int cached_models) {
+  model_cache_lookups_.Add({{"result", loaded ? "load" : "hit"}}).Increment();
+  model_cache_bytes_.Set(cached_bytes);
+  model_cache_models_.Set(cached_models);
 }
 
 }  // namespace acdc

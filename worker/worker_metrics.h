@@ -1,5 +1,5 @@
 // The worker's Prometheus metrics (names prefixed acdc_worker_): jobs run, durations,
-// slots, connection state, device memory and merge bytes.
+// slots, connection state, device memory, merge bytes, evaluation tokens and the model cache.
 #pragma once
 
 #include <memory>
@@ -29,6 +29,10 @@ class WorkerMetrics {
   void SetDeviceMemory(const std::string& device, double total_bytes, double free_bytes);
   // Tensor bytes a merge job read from its parents and wrote into the child.
   void MergeBytes(double read, double written);
+  // Tokens an evaluation job read as prompts and generated.
+  void EvaluationTokens(double prompt, double generated);
+  // A model cache lookup (a hit, or a load) and the cache's size after it.
+  void ModelCacheLookup(bool loaded, double cached_bytes, int cached_models);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -41,6 +45,11 @@ class WorkerMetrics {
   prometheus::Family<prometheus::Counter>& rpc_errors_;
   prometheus::Family<prometheus::Gauge>& device_memory_;
   prometheus::Family<prometheus::Counter>& merge_bytes_;
+  prometheus::Counter& prompt_tokens_;
+  prometheus::Counter& generated_tokens_;
+  prometheus::Family<prometheus::Counter>& model_cache_lookups_;
+  prometheus::Gauge& model_cache_bytes_;
+  prometheus::Gauge& model_cache_models_;
 };
 
 }  // namespace acdc

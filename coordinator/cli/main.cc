@@ -11,6 +11,7 @@
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/coordinator_command.h"
 #include "worker/commands/model_commands.h"
+#include "worker/commands/task_commands.h"
 #include "worker/worker_command.h"
 
 namespace {
@@ -27,15 +28,19 @@ daemons:
 clients:
   status        workers and job counts of a coordinator
   diag          run diagnostic jobs end to end and report throughput
-  submit        submit one job (merge) and print its outcome
+  submit        submit one job (merge, evaluate) and print its outcome
 
 tools:
   tokenize      token ids of text (JSON lines), as Hugging Face tokenizers gives them
+  task check    run a TaskFamily program in the sandbox: its instances, an answer's scores
 
 models on this machine:
+  eval          score a model on tasks (JSONL) or a built-in benchmark
   generate      continue prompts with a model (batched, greedy or sampled)
   logprobs      log-probability of each token of texts under a model
   merge         merge models as a mergekit YAML recipe says (+ AC/DC mutation)
+  train         fine-tune a model on a JSONL dataset or built-in task families
+  seed          build the small world: a tiny base model and skill experts
 
 Run 'acdc <command> --help' for the flags of a command.
 )";
@@ -67,10 +72,14 @@ int main(int argc, char** argv) {
   if (command == "status") return acdc::RunStatusCommand(args);
   if (command == "diag") return acdc::RunDiagCommand(args);
   if (command == "submit") return acdc::RunSubmitCommand(args);
+  if (command == "eval") return acdc::RunEvalCommand(args);
   if (command == "generate") return acdc::RunGenerateCommand(args);
   if (command == "logprobs") return acdc::RunLogprobsCommand(args);
   if (command == "merge") return acdc::RunMergeCommand(args);
+  if (command == "train") return acdc::RunTrainCommand(args);
+  if (command == "seed") return acdc::RunSeedCommand(args);
   if (command == "tokenize") return acdc::RunTokenizeCommand(args);
+  if (command == "task") return acdc::RunTaskCommand(args);
   std::cerr << "acdc: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

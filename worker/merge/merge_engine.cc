@@ -4,15 +4,13 @@
 #include <c10/util/Exception.h>
 
 #include <chrono>
-#include <fstream>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "common/files.h"
+#include "common/model/model_files.h"
 #include "common/safetensors/checkpoint_writer.h"
 #include "common/staged_directory.h"
 #include "common/status_macros.h"
-#include "nlohmann/json.hpp"
 #include "worker/merge/methods/merge_methods.h"
 #include "worker/merge/mutation.h"
 #include "worker/merge/resident_models.h"
@@ -22,29 +20,6 @@
 
 namespace acdc {
 namespace {
-
-// Copied next to the weights when the source has them: what transformers and tokenizers
-// read besides the weights.
-constexpr const char* kTokenizerFiles[] = {"tokenizer.json",
-                                           "tokenizer_config.json",
-                                           "special_tokens_map.json",
-                                           "chat_template.jinja",
-                                           "vocab.json",
-                                           "merges.txt",
-                                           "tokenizer.model",
-                                           "added_tokens.json"};
-
-const char* TransformersDTypeName(DType dtype) {
-  switch (dtype) {
-    case DType::kF32:
-      return "float32";
-    case DType::kF16:
-      return "float16";
-    case DType::kBF16:
-      return "bfloat16";
-  }
-  return "float32";
-}
 
 // A zero-copy view of the mapped data in its stored dtype, its vocabulary rows cut to the
 // output's (a contiguous prefix), moved to the merge's device.
@@ -142,37 +117,10 @@ class TensorMerger {
   std::vector<double> draws_;
 };
 
-// config.json of the reference model, its dtype set to the output's so transformers loads
-// the child as written.
-absl::Status WriteConfig(const MergePlan& plan, DType dtype, const std::string& out_dir) {
-  const std::string source = plan.config_dir + "/config.json";
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(source));
-  nlohmann::json config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!config.is_object())
-    return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
-  config[config.contains("torch_dtype") ? "torch_dtype" : "dtype"] = TransformersDTypeName(dtype);
-  std::ofstream out(out_dir + "/config.json", std::ios::trunc);
-  out << config.dump(2) << "\n";
-  if (!out) return absl::DataLossError(absl::StrCat("cannot write ", out_dir, "/config.json"));
-  return absl::OkStatus();
-}
-
-absl::Status CopyIfPresent(const std::string& from_dir, const char* name,
-                           const std::string& to_dir) {
-  const std::string from = absl::StrCat(from_dir, "/", name);
-  if (!IsRegularFile(from)) return absl::OkStatus();
-  return CopyFile(from, absl::StrCat(to_dir, "/", name));
-}
-
 absl::Status WriteModelFiles(const MergeRecipe& recipe, const MergePlan& plan,
                              const std::string& out_dir) {
   const DType dtype = plan.tensors.empty() ? DType::kF32 : OutputDType(recipe, plan.tensors[0]);
-  RETURN_IF_ERROR(WriteConfig(plan, dtype, out_dir));
-  RETURN_IF_ERROR(CopyIfPresent(plan.config_dir, "generation_config.json", out_dir));
-  for (const char* name : kTokenizerFiles) {
-    RETURN_IF_ERROR(CopyIfPresent(plan.tokenizer_dir, name, out_dir));
-  }
-  return absl::OkStatus();
+  return WriteModelSideFiles(plan.config_dir, plan.tokenizer_dir, dtype, out_dir);
 }
 
 }  // namespace

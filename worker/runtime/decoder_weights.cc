@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/safetensors/checkpoint_writer.h"
 #include "common/status_macros.h"
 #include "worker/runtime/tensor_views.h"
 
@@ -40,66 +41,71 @@ class WeightLoader {
     return weight;
   }
 
-  absl::StatusOr<at::Tensor> GetIf(bool present, const std::string& name,
-                                   const std::vector<int64_t>& shape) {
-    if (!present) return at::Tensor();
-    return Get(name, shape);
-  }
-
  private:
   const Checkpoint& checkpoint_;
   at::ScalarType dtype_;
   at::Device device_;
 };
 
-absl::StatusOr<LayerWeights> LoadLayer(WeightLoader& loader, const ModelConfig& c, int index) {
-  const std::string p = absl::StrCat("model.layers.", index, ".");
+}  // namespace
+
+std::vector<WeightSlot> WeightSlots(const ModelConfig& c, DecoderWeights& weights) {
   const int64_t d = c.hidden_size;
   const int64_t q_dim = int64_t{c.num_attention_heads} * c.head_dim;
   const int64_t kv_dim = int64_t{c.num_key_value_heads} * c.head_dim;
   const int64_t f = c.intermediate_size;
-  LayerWeights w;
-  ASSIGN_OR_RETURN(w.input_norm, loader.Get(p + "input_layernorm.weight", {d}));
-  ASSIGN_OR_RETURN(w.q, loader.Get(p + "self_attn.q_proj.weight", {q_dim, d}));
-  ASSIGN_OR_RETURN(w.k, loader.Get(p + "self_attn.k_proj.weight", {kv_dim, d}));
-  ASSIGN_OR_RETURN(w.v, loader.Get(p + "self_attn.v_proj.weight", {kv_dim, d}));
-  ASSIGN_OR_RETURN(w.o, loader.Get(p + "self_attn.o_proj.weight", {d, q_dim}));
-  ASSIGN_OR_RETURN(w.q_bias, loader.GetIf(c.qkv_bias, p + "self_attn.q_proj.bias", {q_dim}));
-  ASSIGN_OR_RETURN(w.k_bias, loader.GetIf(c.qkv_bias, p + "self_attn.k_proj.bias", {kv_dim}));
-  ASSIGN_OR_RETURN(w.v_bias, loader.GetIf(c.qkv_bias, p + "self_attn.v_proj.bias", {kv_dim}));
-  ASSIGN_OR_RETURN(w.o_bias, loader.GetIf(c.o_bias, p + "self_attn.o_proj.bias", {d}));
-  ASSIGN_OR_RETURN(w.post_norm, loader.Get(p + "post_attention_layernorm.weight", {d}));
-  ASSIGN_OR_RETURN(w.gate, loader.Get(p + "mlp.gate_proj.weight", {f, d}));
-  ASSIGN_OR_RETURN(w.up, loader.Get(p + "mlp.up_proj.weight", {f, d}));
-  ASSIGN_OR_RETURN(w.down, loader.Get(p + "mlp.down_proj.weight", {d, f}));
-  ASSIGN_OR_RETURN(w.gate_bias, loader.GetIf(c.mlp_bias, p + "mlp.gate_proj.bias", {f}));
-  ASSIGN_OR_RETURN(w.up_bias, loader.GetIf(c.mlp_bias, p + "mlp.up_proj.bias", {f}));
-  ASSIGN_OR_RETURN(w.down_bias, loader.GetIf(c.mlp_bias, p + "mlp.down_proj.bias", {d}));
-  return w;
+  std::vector<WeightSlot> slots;
+  auto add = [&](bool present, std::string name, std::vector<int64_t> shape, at::Tensor* tensor) {
+    if (present) slots.push_back({std::move(name), std::move(shape), tensor});
+  };
+  add(true, "model.embed_tokens.weight", {c.vocab_size, d}, &weights.embed);
+  weights.layers.resize(static_cast<size_t>(c.num_hidden_layers));
+  for (int i = 0; i < c.num_hidden_layers; ++i) {
+    LayerWeights& w = weights.layers[static_cast<size_t>(i)];
+    const std::string p = absl::StrCat("model.layers.", i, ".");
+    add(true, p + "input_layernorm.weight", {d}, &w.input_norm);
+    add(true, p + "self_attn.q_proj.weight", {q_dim, d}, &w.q);
+    add(true, p + "self_attn.k_proj.weight", {kv_dim, d}, &w.k);
+    add(true, p + "self_attn.v_proj.weight", {kv_dim, d}, &w.v);
+    add(true, p + "self_attn.o_proj.weight", {d, q_dim}, &w.o);
+    add(c.qkv_bias, p + "self_attn.q_proj.bias", {q_dim}, &w.q_bias);
+    add(c.qkv_bias, p + "self_attn.k_proj.bias", {kv_dim}, &w.k_bias);
+    add(c.qkv_bias, p + "self_attn.v_proj.bias", {kv_dim}, &w.v_bias);
+    add(c.o_bias, p + "self_attn.o_proj.bias", {d}, &w.o_bias);
+    add(true, p + "post_attention_layernorm.weight", {d}, &w.post_norm);
+    add(true, p + "mlp.gate_proj.weight", {f, d}, &w.gate);
+    add(true, p + "mlp.up_proj.weight", {f, d}, &w.up);
+    add(true, p + "mlp.down_proj.weight", {d, f}, &w.down);
+    add(c.mlp_bias, p + "mlp.gate_proj.bias", {f}, &w.gate_bias);
+    add(c.mlp_bias, p + "mlp.up_proj.bias", {f}, &w.up_bias);
+    add(c.mlp_bias, p + "mlp.down_proj.bias", {d}, &w.down_bias);
+  }
+  add(true, "model.norm.weight", {d}, &weights.final_norm);
+  add(!c.tie_word_embeddings, "lm_head.weight", {c.vocab_size, d}, &weights.lm_head);
+  return slots;
 }
-
-}  // namespace
 
 absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
                                                   const ModelConfig& config, at::ScalarType dtype,
                                                   at::Device device) {
   WeightLoader loader(checkpoint, dtype, device);
-  const int64_t v = config.vocab_size;
-  const int64_t d = config.hidden_size;
   DecoderWeights weights;
-  ASSIGN_OR_RETURN(weights.embed, loader.Get("model.embed_tokens.weight", {v, d}));
-  for (int i = 0; i < config.num_hidden_layers; ++i) {
-    LayerWeights layer;
-    ASSIGN_OR_RETURN(layer, LoadLayer(loader, config, i));
-    weights.layers.push_back(std::move(layer));
+  for (const WeightSlot& slot : WeightSlots(config, weights)) {
+    ASSIGN_OR_RETURN(*slot.tensor, loader.Get(slot.name, slot.shape));
   }
-  ASSIGN_OR_RETURN(weights.final_norm, loader.Get("model.norm.weight", {d}));
-  if (config.tie_word_embeddings) {
-    weights.lm_head = weights.embed;
-  } else {
-    ASSIGN_OR_RETURN(weights.lm_head, loader.Get("lm_head.weight", {v, d}));
-  }
+  if (config.tie_word_embeddings) weights.lm_head = weights.embed;
   return weights;
+}
+
+absl::Status SaveDecoderWeights(const ModelConfig& config, DecoderWeights weights,
+                                const std::string& directory) {
+  CheckpointWriter writer(directory);
+  for (const WeightSlot& slot : WeightSlots(config, weights)) {
+    const at::Tensor data = slot.tensor->detach().to(at::kCPU, at::kFloat).contiguous();
+    RETURN_IF_ERROR(writer.Add(slot.name, DType::kF32, slot.shape, data.data_ptr(),
+                               static_cast<size_t>(data.nbytes())));
+  }
+  return writer.Finish();
 }
 
 }  // namespace acdc

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,8 +30,22 @@ struct DecoderWeights {
   at::Tensor lm_head;     // [V, D]; the embedding itself when tied
 };
 
+// Where each checkpoint tensor of `config` goes in `weights`: its Hugging Face name, shape and
+// slot, in checkpoint order; optional biases only where the config has them, lm_head only when
+// untied. Sizes `weights.layers`. Loading, initialising and saving all walk this one list.
+struct WeightSlot {
+  std::string name;
+  std::vector<int64_t> shape;
+  at::Tensor* tensor;
+};
+std::vector<WeightSlot> WeightSlots(const ModelConfig& config, DecoderWeights& weights);
+
 absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
                                                   const ModelConfig& config, at::ScalarType dtype,
                                                   at::Device device);
+
+// Writes the weights as `directory`/model.safetensors in fp32 (the directory must exist).
+absl::Status SaveDecoderWeights(const ModelConfig& config, DecoderWeights weights,
+                                const std::string& directory);
 
 }  // namespace acdc

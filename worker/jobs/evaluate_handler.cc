@@ -1,0 +1,82 @@
+#include "worker/jobs/evaluate_handler.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/tasks/task.h"
+#include "worker/eval/evaluator.h"
+
+namespace acdc {
+namespace {
+
+absl::StatusOr<std::vector<Task>> ParseTasks(const v1::EvaluateJob& job) {
+  std::vector<Task> tasks;
+  for (int i = 0; i < job.task_json_size(); ++i) {
+    const nlohmann::json json =
+        nlohmann::json::parse(job.task_json(i), nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) {
+      return absl::InvalidArgumentError(absl::StrCat("task_json[", i, "]: not valid JSON"));
+    }
+    absl::StatusOr<Task> task = TaskFromJson(json);
+    if (!task.ok()) {
+      return absl::Status(task.status().code(),
+                          absl::StrCat("task_json[", i, "]: ", task.status().message()));
+    }
+    tasks.push_back(*std::move(task));
+  }
+  return tasks;
+}
+
+v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
+                     const ModelCache::Lookup& lookup) {
+  v1::JobOutput output;
+  v1::EvaluateOutput* evaluate = output.mutable_evaluate();
+  evaluate->set_model_id(job.model_id());
+  for (const TaskResult& task : evaluation.tasks) {
+    v1::TaskScore* score = evaluate->add_scores();
+    score->set_task_id(task.task_id);
+    score->set_score(task.score);
+    for (const InstanceResult& instance : task.instances) {
+      score->add_instance_scores(instance.score);
+    }
+  }
+  for (std::string& response :
+       SampleResponses(evaluation, static_cast<int>(job.sample_responses()))) {
+    evaluate->add_sample_responses(std::move(response));
+  }
+  evaluate->set_prompt_tokens(static_cast<uint64_t>(evaluation.prompt_tokens));
+  evaluate->set_new_tokens(static_cast<uint64_t>(evaluation.new_tokens));
+  evaluate->set_seconds(evaluation.seconds);
+  evaluate->set_model_loaded(lookup.loaded);
+  evaluate->set_load_seconds(lookup.load_seconds);
+  return output;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::JobOutput> EvaluateHandler::Run(const v1::JobSpec& spec) {
+  const v1::EvaluateJob& job = spec.evaluate();
+  ASSIGN_OR_RETURN(std::vector<Task> tasks, ParseTasks(job));
+  ASSIGN_OR_RETURN(std::string directory, store_.Locate(job.model_id()));
+  ASSIGN_OR_RETURN(ModelCache::Lookup lookup, cache_->Get(directory));
+  if (metrics_ != nullptr) {
+    metrics_->ModelCacheLookup(lookup.loaded, static_cast<double>(cache_->cached_bytes()),
+                               cache_->cached_models());
+  }
+  EvaluationOptions options;
+  options.batch_size = options_.batch_size;
+  options.max_new_tokens =
+      job.max_new_tokens() > 0 ? static_cast<int>(job.max_new_tokens()) : options_.max_new_tokens;
+  absl::StatusOr<Evaluation> evaluation = Evaluate(*lookup.model, tasks, options);
+  if (!evaluation.ok()) {
+    return absl::Status(
+        evaluation.status().code(),
+        absl::StrCat("evaluating ", job.model_id(), ": ", evaluation.status().message()));
+  }
+  if (metrics_ != nullptr) {
+    metrics_->EvaluationTokens(static_cast<double>(evaluation->prompt_tokens),
+                               static_cast<double>(evaluation->new_tokens));
+  }
+  return Output(job, *evaluation, lookup);
+}
+
+}  // namespace acdc
