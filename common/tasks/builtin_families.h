@@ -2,8 +2,8 @@
 // answers, a difficulty knob, and the operators the scientist applies to a spec: harder (same
 // skill, more difficult), novel (a related spec: another phrasing, operand type or answer
 // format) and compose (two skills chained, the first one's answer feeding the second).
-// A spec is JSON, so it round-trips through the archive; instances are a pure function of
-// (spec, seed, count).
+// A spec is JSON, so it round-trips through the archive (schema in builtin/spec.h); instances
+// are a pure function of (spec, seed, count).
 #pragma once
 
 #include <cstdint>

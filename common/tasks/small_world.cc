@@ -2,6 +2,7 @@
 // solver with question templates of the benchmark's own, alternating between two per family.
 #include "common/tasks/small_world.h"
 
+#include <iterator>
 #include <set>
 
 #include "absl/strings/str_cat.h"

@@ -24,7 +24,7 @@ struct SandboxRun {
   std::string output;            // stdout, at most limits.output_bytes
   std::string error_tail;        // the last few KiB of stderr
   int exit_code = 0;             // the command's exit code; 128+N when signal N killed it
-  double cpu_seconds = 0;        // user + system time of the whole sandbox
+  double cpu_seconds = 0;        // user + system time of the command and children it reaped
   bool wall_timeout = false;     // killed at limits.wall_seconds
   bool output_overflow = false;  // killed for writing more than limits.output_bytes
 };

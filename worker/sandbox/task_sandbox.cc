@@ -79,9 +79,10 @@ std::string StopReason(const SandboxRun& run, const SandboxLimits& limits) {
   if (run.wall_timeout) {
     return absl::StrFormat("wall-clock limit (%d s) exceeded", limits.wall_seconds);
   }
-  // RLIMIT_CPU ends the sandbox with SIGKILL (sandbox_run.cc); the CPU time, sampled at clock
-  // ticks, may read a little under the limit.
-  if (run.exit_code == 128 + SIGKILL && run.cpu_seconds + 0.1 >= limits.cpu_seconds) {
+  // RLIMIT_CPU ends the sandbox with SIGKILL (sandbox_run.cc). The CPU time wait4 reports
+  // reads up to a tenth under the limit on a loaded machine (seen: 1.9 s of 2); the kernel's
+  // other SIGKILL, the OOM killer, rarely strikes near it.
+  if (run.exit_code == 128 + SIGKILL && run.cpu_seconds >= 0.8 * limits.cpu_seconds) {
     return absl::StrFormat("cpu time limit (%d s) exceeded", limits.cpu_seconds);
   }
   const std::string said = LastLine(run.error_tail);

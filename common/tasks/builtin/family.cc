@@ -22,10 +22,7 @@ std::string Render(const Leaf& leaf, const Value& value) {
 std::string FillTemplate(const std::string& tmpl, const Leaf& leaf, const Problem& problem,
                          const std::string& x_text) {
   std::vector<std::pair<std::string, std::string>> slots = {{"{x}", x_text}};
-  const char* const names[] = {"{y}", "{z}"};
-  for (size_t i = 0; i < problem.args.size() && i < 2; ++i) {
-    slots.emplace_back(names[i], Render(leaf, problem.args[i]));
-  }
+  if (!problem.args.empty()) slots.emplace_back("{y}", Render(leaf, problem.args[0]));
   return absl::StrReplaceAll(tmpl, slots);
 }
 

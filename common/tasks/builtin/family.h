@@ -16,7 +16,7 @@ namespace acdc::builtin {
 inline constexpr int kMinDifficulty = 1;
 inline constexpr int kMaxDifficulty = 5;
 
-// Templates with {x} for the main operand and {y}, {z} for further ones. The default (first)
+// Templates with {x} for the main operand and {y} for the second one. The default (first)
 // standalone phrasing of every family is at most six words besides the operands: the seed models
 // are tiny and pay for every token.
 struct Phrasing {
@@ -45,7 +45,7 @@ struct Leaf {
 
 struct Problem {
   Value input;              // the main operand, {x}
-  std::vector<Value> args;  // further operands, {y} and {z}
+  std::vector<Value> args;  // further operands; the first is {y}
 };
 
 struct Family {
@@ -64,7 +64,7 @@ struct Family {
 const Variant& VariantOf(const Leaf& leaf);
 const Phrasing& PhrasingOf(const Leaf& leaf);
 std::string Render(const Leaf& leaf, const Value& value);
-// `tmpl` with {x} replaced by `x_text` and {y}, {z} by the rendered further operands.
+// `tmpl` with {x} replaced by `x_text` and {y} by the rendered second operand.
 std::string FillTemplate(const std::string& tmpl, const Leaf& leaf, const Problem& problem,
                          const std::string& x_text);
 
