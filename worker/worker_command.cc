@@ -72,6 +72,7 @@ uint64_t ResidentBudget(const MergeSettings& merge, const std::vector<v1::Device
 struct EvalSettings {
   double model_cache_gb = -1;  // negative: automatic (ModelCacheBudget)
   std::string dtype;           // empty: bf16 on CUDA, fp32 on the CPU
+  int threads = 0;             // libtorch's CPU threads; 0 keeps its default
   EvaluateHandler::Options handler;
 };
 
@@ -89,15 +90,19 @@ uint64_t ModelCacheBudget(const EvalSettings& eval, const std::string& device_na
   return 0;
 }
 
+std::string EvalDtype(const EvalSettings& eval, const std::string& device) {
+  if (!eval.dtype.empty()) return eval.dtype;
+  return device.rfind("cuda", 0) == 0 ? "bf16" : "fp32";
+}
+
 std::unique_ptr<JobHandler> MakeEvaluateHandler(const EvalSettings& eval,
                                                 const MergeSettings& merge,
                                                 const std::vector<v1::Device>& devices,
                                                 WorkerMetrics* metrics) {
   RuntimeOptions runtime;
   runtime.device = merge.device;
-  runtime.dtype = !eval.dtype.empty()                  ? eval.dtype
-                  : merge.device.rfind("cuda", 0) == 0 ? "bf16"
-                                                       : "fp32";
+  runtime.threads = eval.threads;
+  runtime.dtype = EvalDtype(eval, merge.device);
   auto cache = std::make_shared<ModelCache>(
       ModelCacheBudget(eval, merge.device, devices),
       [runtime](const std::string& directory) { return LoadChatModel(directory, runtime); });
@@ -165,6 +170,10 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   flags.AddString("eval-dtype", &eval.dtype,
                   "dtype evaluated models run in: fp32, bf16, fp16 (default: bf16 on CUDA, fp32 "
                   "on the CPU)");
+  flags.AddInt("eval-threads", &eval.threads,
+               "CPU threads of evaluations (0: libtorch's default, one per core; on a shared "
+               "machine fewer run much faster)",
+               0, 1024);
   flags.AddInt("eval-batch-size", &eval.handler.batch_size,
                "prompts an evaluation generates together", 1, 1 << 16);
   flags.AddInt("eval-max-new-tokens", &eval.handler.max_new_tokens,

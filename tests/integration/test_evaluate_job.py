@@ -1,6 +1,7 @@
 """The EVALUATE job through the real backbone: a coordinator and a worker process on 127.0.0.1,
-a model store holding a chat model, jobs submitted with `acdc submit evaluate`; scores and
-token counts must equal what `acdc eval` gives on this machine for the same model and tasks.
+a model store holding a chat model, jobs submitted with `acdc submit evaluate` (task records,
+a TaskFamily program scored in the worker's sandbox, built-in spec lines); scores and token
+counts must equal what `acdc eval` gives on this machine for the same model and tasks.
 
 The model is ACDC_EVAL_MODEL (a model directory), default qwen_a of the tiny random fixtures
 in ACDC_EVAL_MODELS (tests/worker/eval/make_eval_models.py). Random models answer wrongly;
@@ -28,8 +29,33 @@ def record(task_id, items, grader="exact"):
                            "grader": {"kind": grader}} for i, (q, a) in enumerate(items)]}
 
 
+REVERSE_PROGRAM = """
+class TaskFamily:
+    @staticmethod
+    def get_tasks():
+        return {"1": {"word": "abc"}, "2": {"word": "xy"}}
+
+    @staticmethod
+    def get_instructions(t):
+        return "Reverse the word '" + t["word"] + "'."
+
+    @staticmethod
+    def score(t, submission):
+        return 1.0 if submission.strip() == t["word"][::-1] else 0.0
+"""
+
+
+def program(task_id):
+    """A TaskFamily program task (scored by its score() in the worker's sandbox)."""
+    task = record(task_id, [("Reverse the word 'abc'.", ""), ("Reverse the word 'xy'.", "")])
+    task["kind"] = "program"
+    task["spec"] = {"task_py": REVERSE_PROGRAM, "task_json": {"name": task_id}}
+    return task
+
+
 TASKS = [
     record("reverse-1", [("Reverse the string 'abc'.", "cba"), ("Reverse the string 'xy'.", "yx")]),
+    program("program-1"),
     record("add-1", [("What is 17 + 25?", "42"), ("What is 1 + 1?", "2"),
                      ("What is 123456 + 654321?", "777777")], grader="numeric"),
     {"family": "reverse"},  # a built-in spec line: instances drawn by --instances and --seed
@@ -58,7 +84,10 @@ class EvaluateJobTest(unittest.TestCase):
             for task in TASKS:
                 f.write(json.dumps(task) + "\n")
         self.cluster.start_coordinator()
-        self.worker = self.cluster.start_worker(slots=1, extra=("--model-store", self.store))
+        # One CPU thread each: libtorch's default of one per core crawls when ctest runs
+        # other tests beside this one.
+        self.worker = self.cluster.start_worker(
+            slots=1, extra=("--model-store", self.store, "--eval-threads", "1"))
         self.cluster.wait_workers(1)
 
     def submit(self, model, job_id=""):
@@ -78,7 +107,8 @@ class EvaluateJobTest(unittest.TestCase):
         res = cl.run_command([self.cluster.binary, "eval", "--model",
                               os.path.join(self.store, "expert-a"), "--tasks", self.tasks_path,
                               "--instances", "3", "--seed", "5",
-                              "--max-new-tokens", str(MAX_NEW_TOKENS), "--out", out], 120)
+                              "--max-new-tokens", str(MAX_NEW_TOKENS), "--threads", "1",
+                              "--out", out], 120)
         self.assertEqual(res.returncode, 0, res.describe())
         self.assertIn("tasks solved", res.stderr)
         with open(out) as f:

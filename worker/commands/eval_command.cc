@@ -43,24 +43,28 @@ absl::StatusOr<std::vector<Task>> ReadTasks(const std::string& tasks_path,
   if (benchmark.empty()) return ReadTaskFile(tasks_path, task_file);
   absl::StatusOr<Task> loaded = LoadBenchmark(benchmark);
   if (!loaded.ok()) return loaded.status();
+  if (loaded->id.empty()) loaded->id = loaded->metadata.name;  // the benchmark's name
   return std::vector<Task>{*std::move(loaded)};
 }
 
 nlohmann::ordered_json TaskLine(const Task& task, const TaskResult& result) {
   std::vector<double> scores;
-  std::vector<std::string> responses;
+  std::vector<std::string> responses, errors;
   for (const InstanceResult& instance : result.instances) {
     scores.push_back(instance.score);
     responses.push_back(instance.response);
+    errors.push_back(instance.error);
   }
-  return {{"task_id", result.task_id},
-          {"kind", TaskKindName(task.kind)},
-          {"score", result.score},
-          {"solved", result.solved()},
-          {"instance_scores", scores},
-          {"responses", responses},
-          {"prompt_tokens", result.prompt_tokens},
-          {"new_tokens", result.new_tokens}};
+  nlohmann::ordered_json line = {{"task_id", result.task_id},
+                                 {"kind", TaskKindName(task.kind)},
+                                 {"score", result.score},
+                                 {"solved", result.solved()},
+                                 {"instance_scores", scores},
+                                 {"responses", responses},
+                                 {"prompt_tokens", result.prompt_tokens},
+                                 {"new_tokens", result.new_tokens}};
+  if (task.kind == TaskKind::kProgram) line["score_errors"] = errors;
+  return line;
 }
 
 std::string SummaryLine(const Evaluation& evaluation) {
@@ -103,13 +107,14 @@ absl::Status WriteResults(const std::vector<Task>& tasks, const Evaluation& eval
 std::string Summary() {
   return absl::StrCat(
       "Scores a model on tasks with greedy decoding, as evaluate jobs do: each instance as a "
-      "user turn of the model's chat template, the reply's final answer (\\boxed{}, ####, "
-      "Answer:) graded against the reference. Prints one JSON line per task {\"task_id\", "
-      "\"kind\", \"score\", \"solved\", \"instance_scores\", \"responses\", \"prompt_tokens\", "
-      "\"new_tokens\"} and a summary on stderr. --tasks lines are task records (as the archive "
-      "stores them, with instances) or built-in specs such as {\"family\": \"add\", "
-      "\"difficulty\": 2}, which get --instances instances drawn with --seed. --benchmark is a "
-      "built-in benchmark (",
+      "user turn of the model's chat template, the reply scored by the instance's grader (the "
+      "final answer: \\boxed{}, ####, Answer:) or, for a TaskFamily program, by its score() in "
+      "the sandbox. Prints one JSON line per task {\"task_id\", \"kind\", \"score\", "
+      "\"solved\", \"instance_scores\", \"responses\", \"prompt_tokens\", \"new_tokens\"} "
+      "(programs add \"score_errors\": why score() gave 0) and a summary on stderr. --tasks "
+      "lines are task records (as the archive stores them, with instances) or built-in specs "
+      "such as {\"family\": \"add\", \"difficulty\": 2}, which get --instances instances "
+      "drawn with --seed. --benchmark is a built-in benchmark (",
       absl::StrJoin(BuiltinBenchmarkNames(), ", "),
       ") or a JSONL file of items {\"question\", \"answer\", \"grader\"}, scored as one task.");
 }

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
-#include "common/tasks/grader.h"
 #include "common/tasks/prompt.h"
+#include "worker/eval/task_scoring.h"
 
 namespace acdc {
 namespace {
@@ -18,15 +18,9 @@ struct Row {
   std::vector<int> prompt;
 };
 
-absl::Status CheckScorable(const Task& task) {
+absl::Status CheckInstances(const Task& task) {
   if (task.instances.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("task ", task.id, " has no instances"));
-  }
-  if (task.kind == TaskKind::kProgram) {
-    return absl::UnimplementedError(
-        absl::StrCat("task ", task.id,
-                     " is a program task: scoring programs in the sandbox is not supported "
-                     "yet"));
   }
   return absl::OkStatus();
 }
@@ -55,7 +49,7 @@ absl::StatusOr<std::vector<Row>> SortedRows(const ChatModel& model,
                                             const std::vector<Task>& tasks) {
   std::vector<Row> rows;
   for (size_t t = 0; t < tasks.size(); ++t) {
-    RETURN_IF_ERROR(CheckScorable(tasks[t]));
+    RETURN_IF_ERROR(CheckInstances(tasks[t]));
     for (size_t i = 0; i < tasks[t].instances.size(); ++i) {
       ASSIGN_OR_RETURN(std::vector<int> prompt, PromptIds(model, tasks[t], tasks[t].instances[i]));
       rows.push_back({t, i, std::move(prompt)});
@@ -78,7 +72,7 @@ std::vector<TaskResult> EmptyResults(const std::vector<Task>& tasks) {
   return results;
 }
 
-// Generates rows [first, end) together and grades each response into `results`.
+// Generates rows [first, end) together, into `results`.
 absl::Status RunBatch(ChatModel& model, const std::vector<Task>& tasks,
                       const std::vector<Row>& rows, size_t first, size_t end,
                       const SamplingOptions& sampling, std::vector<TaskResult>& results) {
@@ -101,14 +95,22 @@ absl::Status RunBatch(ChatModel& model, const std::vector<Task>& tasks,
   }
   for (size_t r = first; r < end; ++r) {
     const Generation& g = (*generated)[r - first];
-    const Task& task = tasks[rows[r].task];
-    const TaskInstance& instance = task.instances[rows[r].instance];
     InstanceResult& result = results[rows[r].task].instances[rows[r].instance];
     result.response = model.tokenizer->Decode(std::vector<int32_t>(g.ids.begin(), g.ids.end()),
                                               /*skip_special_tokens=*/true);
-    result.score = GradeResponse(instance.grader, instance.reference, result.response);
     result.prompt_tokens = g.prompt_tokens;
     result.new_tokens = g.new_tokens;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScoreTask(const Task& task, const SandboxOptions& sandbox, TaskResult& result) {
+  std::vector<std::string> responses;
+  for (const InstanceResult& instance : result.instances) responses.push_back(instance.response);
+  ASSIGN_OR_RETURN(std::vector<InstanceVerdict> verdicts, ScoreResponses(task, responses, sandbox));
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    result.instances[i].score = verdicts[i].score;
+    result.instances[i].error = std::move(verdicts[i].error);
   }
   return absl::OkStatus();
 }
@@ -145,6 +147,9 @@ absl::StatusOr<Evaluation> Evaluate(ChatModel& model, const std::vector<Task>& t
     const size_t end = std::min(rows.size(), first + batch);
     RETURN_IF_ERROR(RunBatch(model, tasks, rows, first, end, sampling, evaluation.tasks));
     if (options.progress) options.progress(static_cast<int>(end), static_cast<int>(rows.size()));
+  }
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    RETURN_IF_ERROR(ScoreTask(tasks[t], options.sandbox, evaluation.tasks[t]));
   }
   Summarize(evaluation);
   evaluation.seconds = absl::ToDoubleSeconds(absl::Now() - start);

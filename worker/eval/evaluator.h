@@ -1,8 +1,8 @@
 // Scores a chat model on tasks, as AC/DC step 2 does: each instance's user turn
 // (common/tasks/prompt.h) rendered by the model's chat template, greedy generation that stops
-// at EOS or the end of the assistant turn, the response graded against the instance's
-// reference (common/tasks/grader.h). A task's score is the mean over its instances; it counts
-// as solved at kSolvedThreshold.
+// at EOS or the end of the assistant turn, the response scored by the instance's grader or the
+// task program's score() (task_scoring.h). A task's score is the mean over its instances; it
+// counts as solved at kSolvedThreshold.
 //
 // All instances of a call are generated together, in batches of prompts of similar length
 // (sorted by token count), so little compute goes to padding. Greedy rows do not depend on
@@ -17,12 +17,14 @@
 #include "absl/status/statusor.h"
 #include "common/tasks/task.h"
 #include "worker/eval/chat_model.h"
+#include "worker/sandbox/sandbox_options.h"
 
 namespace acdc {
 
 struct EvaluationOptions {
   int batch_size = 64;      // prompts generated together
   int max_new_tokens = 64;  // per response; an answer line comes early in a small model's reply
+  SandboxOptions sandbox;   // where program tasks are scored
   // Called after each batch with the instances done so far and in all (progress lines).
   std::function<void(int done, int total)> progress;
 };
@@ -31,6 +33,7 @@ struct InstanceResult {
   std::string instance_id;
   double score = 0;
   std::string response;  // the decoded reply, special tokens removed
+  std::string error;     // why a program task's score() gave 0 or was clamped
   int prompt_tokens = 0;
   int new_tokens = 0;
 };
@@ -52,8 +55,8 @@ struct Evaluation {
   double seconds = 0;
 };
 
-// Errors name the task: one without instances, a program task (scored in the sandbox, not
-// wired yet), a prompt the tokenizer or template refuses, or a generation failure.
+// Errors name the task: one without instances, a prompt the tokenizer or template refuses, a
+// generation failure, or a program task that cannot be scored (no task.py, no sandbox).
 absl::StatusOr<Evaluation> Evaluate(ChatModel& model, const std::vector<Task>& tasks,
                                     const EvaluationOptions& options);
 

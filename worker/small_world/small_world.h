@@ -22,12 +22,19 @@
 
 namespace acdc {
 
-struct SkillGroup {
-  std::string name;
-  std::vector<std::string> families;  // built-in family names
+// A built-in family at the difficulty the small world trains and scores it at.
+struct Skill {
+  std::string family;
+  int difficulty = 1;
 };
 
-// arithmetic, strings, counting, patterns: three families each.
+struct SkillGroup {
+  std::string name;
+  std::vector<Skill> skills;
+};
+
+// arithmetic, strings, counting, patterns: three skills each, at difficulties that leave the
+// base model room to improve on every group.
 const std::vector<SkillGroup>& SmallWorldSkillGroups();
 
 struct SeedOptions {
@@ -36,7 +43,7 @@ struct SeedOptions {
   uint64_t seed = 0;
   int base_steps = 2000;
   double base_lr = 2e-3;
-  int expert_steps = 300;
+  int expert_steps = 400;
   double expert_lr = 3e-4;
   double replay = 0.25;  // share of an expert's examples drawn from all skills
   int batch_size = 64;

@@ -121,16 +121,79 @@ TEST(EvaluatorTest, MaxNewTokensCutsTheReplyAndCountsTokens) {
   EXPECT_GT(instance.prompt_tokens, 0);
 }
 
-TEST(EvaluatorTest, RefusesProgramTasksAndTasksWithoutInstances) {
+TEST(EvaluatorTest, RefusesTasksWithoutInstances) {
   std::unique_ptr<ChatModel> model = ScriptedChatModel("qwen_a", Oracle({}));
   ASSERT_NE(model, nullptr);
-  absl::StatusOr<Evaluation> program =
-      Evaluate(*model, {MakeTask("prog-1", {{"Do it.", ""}}, TaskKind::kProgram)}, Options(8));
-  EXPECT_EQ(program.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(program.status().message(), HasSubstr("prog-1"));
   absl::StatusOr<Evaluation> empty = Evaluate(*model, {MakeTask("empty-1", {})}, Options(8));
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(empty.status().message(), HasSubstr("empty-1"));
+}
+
+// A TaskFamily program whose score() wants the reversed word; its instances as the archive
+// keeps them (the instructions get_instructions() gives, no references).
+Task ReverseProgram() {
+  Task task = MakeTask("prog-1", {{"Reverse the word 'abc'.", ""}, {"Reverse the word 'xyz'.", ""}},
+                       TaskKind::kProgram);
+  task.spec = {{"task_py", R"py(
+class TaskFamily:
+    @staticmethod
+    def get_tasks():
+        return {"1": {"word": "abc"}, "2": {"word": "xyz"}}
+
+    @staticmethod
+    def get_instructions(t):
+        return "Reverse the word '" + t["word"] + "'."
+
+    @staticmethod
+    def score(t, submission):
+        if submission == "boom":
+            raise ValueError("no such word")
+        return 1.0 if submission.strip() == t["word"][::-1] else 0.0
+)py"},
+               {"task_json", {{"name", "reverse"}}}};
+  return task;
+}
+
+TEST(EvaluatorTest, ProgramTasksAreScoredByTheirOwnScoreInTheSandbox) {
+  const Task program = ReverseProgram();
+  // "Answer: cba" is right once the answer is extracted; "zyx" has no answer line and goes
+  // to score() whole.
+  Script script = [](const std::string& prompt) {
+    return prompt.find("'abc'") != std::string::npos ? ReferenceReply("cba") : std::string("zyx");
+  };
+  std::unique_ptr<ChatModel> model = ScriptedChatModel("qwen_a", script);
+  ASSERT_NE(model, nullptr);
+  absl::StatusOr<Evaluation> evaluation = Evaluate(*model, {program}, Options(8));
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status();
+  EXPECT_EQ(evaluation->tasks[0].score, 1.0);
+
+  Script wrong = [](const std::string& prompt) {
+    return prompt.find("'abc'") != std::string::npos ? ReferenceReply("boom")
+                                                     : ReferenceReply("xyz");
+  };
+  model = ScriptedChatModel("qwen_a", wrong);
+  ASSERT_NE(model, nullptr);
+  evaluation = Evaluate(*model, {program}, Options(8));
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status();
+  EXPECT_EQ(evaluation->tasks[0].score, 0.0);
+  EXPECT_THAT(evaluation->tasks[0].instances[0].error, HasSubstr("no such word"));
+  EXPECT_EQ(evaluation->tasks[0].instances[1].error, "");
+}
+
+TEST(EvaluatorTest, ProgramTasksNeedTheirSourceAndTheSandbox) {
+  std::unique_ptr<ChatModel> model = ScriptedChatModel("qwen_a", Oracle({}));
+  ASSERT_NE(model, nullptr);
+  Task no_source = ReverseProgram();
+  no_source.spec = nlohmann::json::object();
+  absl::StatusOr<Evaluation> evaluation = Evaluate(*model, {no_source}, Options(8));
+  EXPECT_EQ(evaluation.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(evaluation.status().message(), HasSubstr("prog-1"));
+
+  EvaluationOptions no_sandbox = Options(8);
+  no_sandbox.sandbox.bwrap = "/nonexistent/bwrap";
+  evaluation = Evaluate(*model, {ReverseProgram()}, no_sandbox);
+  EXPECT_EQ(evaluation.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(evaluation.status().message(), HasSubstr("prog-1"));
 }
 
 TEST(EvaluatorTest, RealModelBatchedEqualsOneByOneAndScoresAreTheGradersVerdicts) {
