@@ -3,9 +3,9 @@ a model store holding a chat model, jobs submitted with `acdc submit evaluate` (
 a TaskFamily program scored in the worker's sandbox, built-in spec lines); scores and token
 counts must equal what `acdc eval` gives on this machine for the same model and tasks.
 
-The model is ACDC_EVAL_MODEL (a model directory), default qwen_a of the tiny random fixtures
-in ACDC_EVAL_MODELS (tests/worker/eval/make_eval_models.py). Random models answer wrongly;
-what is checked is that both paths score the same responses the same way.
+The model is ACDC_EVAL_MODEL (a model directory; ctest passes the strings expert of the small
+world fixture, which solves built-in reverse instances), or qwen_a of the tiny random fixtures
+in ACDC_EVAL_MODELS (tests/worker/eval/make_eval_models.py).
 
 Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_EVAL_MODELS=/path/to/eval_models \
       python3 -m unittest -v test_evaluate_job
@@ -131,6 +131,8 @@ class EvaluateJobTest(unittest.TestCase):
             self.assertEqual(remote.get("instance_scores", []), here["instance_scores"])
         self.assertEqual(int(output["prompt_tokens"]), sum(t["prompt_tokens"] for t in local))
         self.assertEqual(int(output["new_tokens"]), sum(t["new_tokens"] for t in local))
+        # The seed strings expert reverses strings asked as the built-in family asks.
+        self.assertGreater(local[3]["score"], 0, local[3])
         responses = [r for t in local for r in t["responses"]]
         self.assertEqual(len(output["sample_responses"]), 3)
         for sample in output["sample_responses"]:
