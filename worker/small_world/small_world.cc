@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/files.h"
 #include "common/progress_line.h"
 #include "common/staged_directory.h"
@@ -423,12 +425,44 @@ class SmallWorldBuild {
   SeedReport report_;
 };
 
+double ScoreOf(const GroupScores& scores, const std::string& group) {
+  const auto it = scores.find(group);
+  return it == scores.end() ? 0.0 : it->second;
+}
+
+const SeedModelRow* FindRow(const SeedReport& report, const std::string& name) {
+  for (const SeedModelRow& row : report.models) {
+    if (row.name == name) return &row;
+  }
+  return nullptr;
+}
+
+// "merge a+b keeps 84% of the a expert's gain on a, 54% of the b expert's on b": the share of
+// each parent's own-group gain over the base that survives the merge.
+std::string MergeRetention(const SeedReport& report, const SeedModelRow& merge) {
+  const std::string pair = merge.name.substr(std::string("merge ").size());
+  const SeedModelRow* base = FindRow(report, "base");
+  std::string line = merge.name + " keeps";
+  const std::vector<std::string> groups = absl::StrSplit(pair, '+');
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const SeedModelRow* expert = FindRow(report, "expert " + groups[i]);
+    if (base == nullptr || expert == nullptr) return "";
+    const std::string& g = groups[i];
+    const double gain = ScoreOf(expert->scores, g) - ScoreOf(base->scores, g);
+    const double kept = ScoreOf(merge.scores, g) - ScoreOf(base->scores, g);
+    absl::StrAppend(&line, i == 0 ? " " : ", ",
+                    gain > 0 ? absl::StrFormat("%.0f%%", 100 * kept / gain) : std::string("n/a"),
+                    " of the ", g, " expert's gain on ", g,
+                    absl::StrFormat(" (%+.1f of %+.1f points)", 100 * kept, 100 * gain));
+  }
+  return line + "\n";
+}
+
 std::string TableRow(const std::string& name, const GroupScores& scores,
                      const std::vector<std::string>& columns) {
   std::string row = absl::StrFormat("%-28s", name);
   for (const std::string& column : columns) {
-    const auto it = scores.find(column);
-    absl::StrAppend(&row, absl::StrFormat(" %11.1f", it == scores.end() ? 0.0 : 100 * it->second));
+    absl::StrAppend(&row, absl::StrFormat(" %11.1f", 100 * ScoreOf(scores, column)));
   }
   return row + "\n";
 }
@@ -469,6 +503,9 @@ std::string FormatSeedTables(const SeedReport& report) {
   std::string text = header + "\n";
   for (const SeedModelRow& row : report.models) {
     absl::StrAppend(&text, TableRow(row.name, row.scores, columns));
+  }
+  for (const SeedModelRow& row : report.models) {
+    if (absl::StartsWith(row.name, "merge ")) absl::StrAppend(&text, MergeRetention(report, row));
   }
   return text;
 }
