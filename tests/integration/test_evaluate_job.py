@@ -4,7 +4,7 @@ a TaskFamily program scored in the worker's sandbox, built-in spec lines); score
 counts must equal what `acdc eval` gives on this machine for the same model and tasks.
 
 The model is ACDC_EVAL_MODEL (a model directory; ctest passes the strings expert of the small
-world fixture, which solves built-in reverse instances), or qwen_a of the tiny random fixtures
+world fixture, which solves built-in digit_sum instances), or qwen_a of the tiny random fixtures
 in ACDC_EVAL_MODELS (tests/worker/eval/make_eval_models.py).
 
 Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_EVAL_MODELS=/path/to/eval_models \
@@ -58,7 +58,7 @@ TASKS = [
     program("program-1"),
     record("add-1", [("What is 17 + 25?", "42"), ("What is 1 + 1?", "2"),
                      ("What is 123456 + 654321?", "777777")], grader="numeric"),
-    {"family": "reverse"},  # a built-in spec line: instances drawn by --instances and --seed
+    {"family": "digit_sum"},  # a built-in spec line: instances drawn by --instances and --seed
     {"family": "add", "difficulty": 2},
 ]
 
@@ -131,7 +131,8 @@ class EvaluateJobTest(unittest.TestCase):
             self.assertEqual(remote.get("instance_scores", []), here["instance_scores"])
         self.assertEqual(int(output["prompt_tokens"]), sum(t["prompt_tokens"] for t in local))
         self.assertEqual(int(output["new_tokens"]), sum(t["new_tokens"] for t in local))
-        # The seed strings expert reverses strings asked as the built-in family asks.
+        # A seed expert answers built-in tasks asked as the families ask them (the reduced
+        # fixture's experts sum digits more often than not).
         self.assertGreater(local[3]["score"], 0, local[3])
         responses = [r for t in local for r in t["responses"]]
         self.assertEqual(len(output["sample_responses"]), 3)
