@@ -47,7 +47,7 @@ struct SeedOptions {
   double expert_lr = 3e-4;
   double replay = 0.25;  // share of an expert's examples drawn from all skills
   int batch_size = 64;
-  int eval_instances = 100;  // per family, for the tables
+  int eval_instances = 300;  // per family (900 per group: ±1.6 points), for the tables
   int merge_pairs = 3;       // expert pairs merged for the merge check
   std::string device = "cpu";
   int threads = 0;
