@@ -73,8 +73,8 @@ std::vector<std::string> FrequentWords(const std::map<std::string, int>& frequen
 }
 
 json AddedToken(int id, const std::string& content) {
-  return {{"id", id},          {"content", content}, {"single_word", false}, {"lstrip", false},
-          {"rstrip", false},   {"normalized", false}, {"special", true}};
+  return {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+          {"rstrip", false}, {"normalized", false}, {"special", true}};
 }
 
 }  // namespace
@@ -101,26 +101,25 @@ absl::StatusOr<std::string> TrainWordTokenizer(const std::vector<std::string>& d
   for (const std::string& word : FrequentWords(frequencies, documents.size(), options)) {
     vocab[word] = next_id++;
   }
-  const json tokenizer = {
-      {"version", "1.0"},
-      {"truncation", nullptr},
-      {"padding", nullptr},
-      {"added_tokens", added},
-      {"normalizer", nullptr},
-      {"pre_tokenizer", pre},
-      {"post_processor", ByteLevelStep()},
-      {"decoder", ByteLevelStep()},
-      {"model",
-       {{"type", "BPE"},
-        {"dropout", nullptr},
-        {"unk_token", nullptr},
-        {"continuing_subword_prefix", nullptr},
-        {"end_of_word_suffix", nullptr},
-        {"fuse_unk", false},
-        {"byte_fallback", false},
-        {"ignore_merges", true},
-        {"vocab", vocab},
-        {"merges", json::array()}}}};
+  const json tokenizer = {{"version", "1.0"},
+                          {"truncation", nullptr},
+                          {"padding", nullptr},
+                          {"added_tokens", added},
+                          {"normalizer", nullptr},
+                          {"pre_tokenizer", pre},
+                          {"post_processor", ByteLevelStep()},
+                          {"decoder", ByteLevelStep()},
+                          {"model",
+                           {{"type", "BPE"},
+                            {"dropout", nullptr},
+                            {"unk_token", nullptr},
+                            {"continuing_subword_prefix", nullptr},
+                            {"end_of_word_suffix", nullptr},
+                            {"fuse_unk", false},
+                            {"byte_fallback", false},
+                            {"ignore_merges", true},
+                            {"vocab", vocab},
+                            {"merges", json::array()}}}};
   return tokenizer.dump(1);
 }
 

@@ -33,8 +33,8 @@ int RunSeedCommand(const std::vector<std::string>& args) {
   flags.AddDouble("replay", &options.replay, "share of an expert's data drawn from all skills");
   flags.AddInt("eval-instances", &options.eval_instances, "instances per skill in the tables", 1);
   flags.AddString("device", &options.device, "cpu, cuda or cuda:N");
-  flags.AddInt("threads", &options.threads, "CPU threads (0: one, fastest for models this small)", 0,
-              1024);
+  flags.AddInt("threads", &options.threads,
+               "CPU threads (0: one; two are faster on an otherwise idle machine)", 0, 1024);
   if (absl::Status parsed = flags.Parse(args); !parsed.ok()) {
     std::cerr << parsed.message() << "\n\n" << flags.Help();
     return 2;

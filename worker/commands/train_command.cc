@@ -55,8 +55,8 @@ absl::StatusOr<std::vector<WeightedSpec>> FamilyMixture(absl::string_view list, 
 }
 
 absl::StatusOr<std::unique_ptr<ExampleSource>> OpenData(const std::string& data,
-                                                        const std::string& model_dir,
-                                                        double replay, uint64_t seed) {
+                                                        const std::string& model_dir, double replay,
+                                                        uint64_t seed) {
   ASSIGN_OR_RETURN(ChatExampleEncoder encoder, ChatExampleEncoder::Load(model_dir));
   absl::string_view list = data;
   if (absl::ConsumePrefix(&list, kFamiliesPrefix)) {

@@ -10,8 +10,9 @@ namespace {
 bool UseSkinnyGemm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                    int64_t rows) {
   // The kernel has no backward: training keeps to at::linear.
-  return rows <= kSkinnyGemmMaxRows && !x.requires_grad() && !weight.requires_grad() && x.is_cpu() && x.scalar_type() == at::kFloat &&
-         weight.scalar_type() == at::kFloat && weight.is_contiguous() &&
+  return rows <= kSkinnyGemmMaxRows && !x.requires_grad() && !weight.requires_grad() &&
+         x.is_cpu() && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
+         weight.is_contiguous() &&
          (!bias.defined() || (bias.scalar_type() == at::kFloat && bias.is_contiguous())) &&
          SkinnyGemmAvailable();
 }

@@ -3,9 +3,9 @@
 #include <chrono>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/files.h"
@@ -45,8 +45,9 @@ constexpr int kTokenizerDocuments = 6000;
 constexpr uint64_t kTableSeed = 0x7ab1e;
 // Answers are one short line: a model still talking after this many tokens has failed.
 constexpr int kEvalMaxNewTokens = 24;
-// A model this small trains fastest on one thread: with two, each of its many small ops costs
-// more in OpenMP hand-offs than it saves (measured: 40 steps in 8 s on one thread, 20 s on two).
+// One thread unless told otherwise: on a quiet 2-core machine two threads train this model
+// 1.65x faster (8.9 vs 5.4 steps/s), but when the other core is busy (a build, a test suite)
+// OpenMP's spinning threads make two 2.5x slower than one. One thread is never slow.
 constexpr int kDefaultThreads = 1;
 
 int Threads(const SeedOptions& options) {
@@ -177,12 +178,11 @@ absl::Status TrainStage(const std::string& label, const std::string& from, const
   train.device = options.device;
   train.threads = Threads(options);
   ProgressLine line(label + ": ");
-  ASSIGN_OR_RETURN(TrainReport report,
-                   FineTune(from, *source, train, to, [&](const TrainProgress& p) {
-                     line.Update(absl::StrFormat("step %d/%d, loss %.3f, %.1f steps/s, %.0f s",
-                                                 p.step, p.steps, p.loss,
-                                                 p.step / std::max(p.seconds, 1e-9), p.seconds));
-                   }));
+  ASSIGN_OR_RETURN(
+      TrainReport report, FineTune(from, *source, train, to, [&](const TrainProgress& p) {
+        line.Update(absl::StrFormat("step %d/%d, loss %.3f, %.1f steps/s, %.0f s", p.step, p.steps,
+                                    p.loss, p.step / std::max(p.seconds, 1e-9), p.seconds));
+      }));
   line.Finish(absl::StrFormat("%d steps, loss %.3f -> %.3f, %.0f s", steps, report.first_loss,
                               report.final_loss, report.seconds));
   return absl::OkStatus();
@@ -196,11 +196,11 @@ absl::Status MergePair(const SeedOptions& options, const SkillGroup& a, const Sk
                        const std::string& to) {
   if (IsDirectory(to)) return absl::OkStatus();
   // θ_base + 0.5 (τ_a + τ_b): the mean of the task vectors, AC/DC's default crossover.
-  const std::string yaml = absl::StrCat(
-      "merge_method: task_arithmetic\nbase_model: ", options.out_dir, "/base\nmodels:\n",
-      "  - model: ", ExpertDir(options, a), "\n    parameters: {weight: 0.5}\n",
-      "  - model: ", ExpertDir(options, b), "\n    parameters: {weight: 0.5}\n",
-      "dtype: float32\n");
+  const std::string yaml =
+      absl::StrCat("merge_method: task_arithmetic\nbase_model: ", options.out_dir,
+                   "/base\nmodels:\n", "  - model: ", ExpertDir(options, a),
+                   "\n    parameters: {weight: 0.5}\n", "  - model: ", ExpertDir(options, b),
+                   "\n    parameters: {weight: 0.5}\n", "dtype: float32\n");
   ASSIGN_OR_RETURN(MergeRecipe recipe, ParseMergeConfig(yaml, "the small world's merge check"));
   MergeOptions merge;
   merge.device = options.device;
@@ -220,8 +220,7 @@ absl::StatusOr<std::vector<Task>> TableTasks(int instances) {
 }
 
 absl::StatusOr<GroupScores> ScoreModel(const std::string& name, const std::string& dir,
-                                       const std::vector<Task>& tasks,
-                                       const SeedOptions& options) {
+                                       const std::vector<Task>& tasks, const SeedOptions& options) {
   RuntimeOptions runtime;
   runtime.device = options.device;
   runtime.threads = Threads(options);
@@ -233,8 +232,8 @@ absl::StatusOr<GroupScores> ScoreModel(const std::string& name, const std::strin
     line.Update(absl::StrCat(done, "/", total, " instances"));
   };
   ASSIGN_OR_RETURN(Evaluation result, Evaluate(*model, tasks, evaluation));
-  line.Finish(absl::StrFormat("%d tasks in %.1f s", static_cast<int>(tasks.size()),
-                              result.seconds));
+  line.Finish(
+      absl::StrFormat("%d tasks in %.1f s", static_cast<int>(tasks.size()), result.seconds));
   std::map<std::string, double> by_family;
   for (const TaskResult& task : result.tasks) by_family[task.task_id] = task.score;
   GroupScores scores;
@@ -295,16 +294,16 @@ absl::StatusOr<SeedReport> ReportFromJson(const std::string& path, const SeedOpt
   const json wanted = OptionsJson(options);
   for (const auto& [key, value] : wanted.items()) {
     if (j["options"].value(key, json()) != value) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          options.out_dir, " holds a small world built with ", key, " = ",
-          j["options"].value(key, json()).dump(), ", not ", value.dump(),
-          "; choose another --out or remove it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(options.out_dir, " holds a small world built with ", key, " = ",
+                       j["options"].value(key, json()).dump(), ", not ", value.dump(),
+                       "; choose another --out or remove it"));
     }
   }
   SeedReport report;
   for (const json& row : j["models"]) {
-    report.models.push_back({row.value("name", ""), row.value("directory", ""),
-                             row.value("scores", GroupScores())});
+    report.models.push_back(
+        {row.value("name", ""), row.value("directory", ""), row.value("scores", GroupScores())});
   }
   report.stage_seconds = j.value("stage_seconds", std::map<std::string, double>());
   report.seconds = j.value("seconds", 0.0);
@@ -336,8 +335,8 @@ class SmallWorldBuild {
     RETURN_IF_ERROR(Stage("merges", [&] { return Merges(); }));
     RETURN_IF_ERROR(Stage("tables", [&] { return Tables(); }));
     report_.seconds = Since(start);
-    RETURN_IF_ERROR(WriteText(options_.out_dir + "/seed.json",
-                              ReportToJson(report_, options_).dump(2) + "\n"));
+    RETURN_IF_ERROR(
+        WriteText(options_.out_dir + "/seed.json", ReportToJson(report_, options_).dump(2) + "\n"));
     return report_;
   }
 
@@ -409,8 +408,9 @@ class SmallWorldBuild {
       models.emplace_back("expert " + group.name, ExpertDir(options_, group));
     }
     for (const auto& [a, b] : MergePairs(options_.experts, options_.merge_pairs)) {
-      const std::string pair = absl::StrCat(SmallWorldSkillGroups()[static_cast<size_t>(a)].name,
-                                            "+", SmallWorldSkillGroups()[static_cast<size_t>(b)].name);
+      const std::string pair =
+          absl::StrCat(SmallWorldSkillGroups()[static_cast<size_t>(a)].name, "+",
+                       SmallWorldSkillGroups()[static_cast<size_t>(b)].name);
       models.emplace_back("merge " + pair, Dir("merges/" + pair));
     }
     for (const auto& [name, dir] : models) {
@@ -499,7 +499,8 @@ std::string FormatSeedTables(const SeedReport& report) {
   for (const SkillGroup& group : SmallWorldSkillGroups()) columns.push_back(group.name);
   columns.push_back("mean");
   std::string header = absl::StrFormat("%-28s", "solve rate %");
-  for (const std::string& column : columns) absl::StrAppend(&header, absl::StrFormat(" %11s", column));
+  for (const std::string& column : columns)
+    absl::StrAppend(&header, absl::StrFormat(" %11s", column));
   std::string text = header + "\n";
   for (const SeedModelRow& row : report.models) {
     absl::StrAppend(&text, TableRow(row.name, row.scores, columns));

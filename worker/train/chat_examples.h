@@ -36,8 +36,9 @@ class ChatExampleEncoder {
 // Every line {"prompt": "...", "completion": "..."}, reshuffled each epoch.
 class JsonlExampleSource : public ExampleSource {
  public:
-  static absl::StatusOr<std::unique_ptr<JsonlExampleSource>> Load(
-      const std::string& path, const ChatExampleEncoder& encoder, uint64_t seed);
+  static absl::StatusOr<std::unique_ptr<JsonlExampleSource>> Load(const std::string& path,
+                                                                  const ChatExampleEncoder& encoder,
+                                                                  uint64_t seed);
   absl::StatusOr<std::vector<SftExample>> Next(int count) override;
 
  private:

@@ -198,8 +198,8 @@ absl::StatusOr<TrainReport> Run(const std::string& model_dir, ExampleSource& exa
     const double learning_rate = LearningRate(options, step);
     const double loss = training.Step(batch, learning_rate);
     if (!std::isfinite(loss)) {
-      return absl::InternalError(absl::StrCat("training diverged at step ", step,
-                                              " (loss ", loss, "); try a lower --lr"));
+      return absl::InternalError(
+          absl::StrCat("training diverged at step ", step, " (loss ", loss, "); try a lower --lr"));
     }
     if (step == 1) report.first_loss = loss;
     recent.push_back(loss);
