@@ -129,6 +129,12 @@ class EvaluateJobTest(unittest.TestCase):
         for remote, here in zip(output["scores"], local):
             self.assertEqual(remote.get("score", 0.0), here["score"], here["task_id"])
             self.assertEqual(remote.get("instance_scores", []), here["instance_scores"])
+            self.assertEqual(int(remote.get("prompt_tokens", 0)), here["prompt_tokens"])
+            self.assertEqual(int(remote.get("new_tokens", 0)), here["new_tokens"])
+            errors = remote.get("instance_errors", [])
+            self.assertEqual(len(errors), len(here["instance_scores"]), here["task_id"])
+            if "score_errors" in here:  # the program task: score()'s reasons travel back
+                self.assertEqual(errors, here["score_errors"])
         self.assertEqual(int(output["prompt_tokens"]), sum(t["prompt_tokens"] for t in local))
         self.assertEqual(int(output["new_tokens"]), sum(t["new_tokens"] for t in local))
         # A seed expert answers built-in tasks asked as the families ask them (the reduced

@@ -35,8 +35,11 @@ v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
     v1::TaskScore* score = evaluate->add_scores();
     score->set_task_id(task.task_id);
     score->set_score(task.score);
+    score->set_prompt_tokens(static_cast<uint64_t>(task.prompt_tokens));
+    score->set_new_tokens(static_cast<uint64_t>(task.new_tokens));
     for (const InstanceResult& instance : task.instances) {
       score->add_instance_scores(instance.score);
+      score->add_instance_errors(instance.error);
     }
   }
   for (std::string& response :
