@@ -12,6 +12,10 @@ struct SandboxLimits {
   int cpu_seconds = 30;
   // Address space of each process (RLIMIT_AS): allocations beyond it fail (MemoryError).
   int64_t memory_bytes = int64_t{512} << 20;
+  // Resident anonymous memory of all the sandbox's processes together, checked every
+  // kMemoryCheckInterval (sandbox_run.cc): the whole sandbox is killed beyond it. Without it,
+  // `processes` children could each hold up to memory_bytes.
+  int64_t sandbox_memory_bytes = int64_t{1} << 30;
   // Processes and threads of the sandbox's user, counted in its own user namespace
   // (RLIMIT_NPROC), so the count is per sandbox; bubblewrap's init and python count too.
   int processes = 50;

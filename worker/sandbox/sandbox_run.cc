@@ -1,5 +1,6 @@
 #include "worker/sandbox/sandbox_run.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -15,12 +16,16 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <thread>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/files.h"
 
 namespace acdc {
@@ -34,6 +39,9 @@ constexpr uid_t kNobody = 65534;
 constexpr size_t kErrorTailBytes = 4096;
 // After the sandbox is killed its pipes close as its processes die; never wait forever.
 constexpr auto kKillGrace = std::chrono::seconds(5);
+// How often the sandbox's memory is added up: a task that allocates as fast as it can gets a
+// few hundred MB past the limit at most before it is killed.
+constexpr auto kMemoryCheckInterval = std::chrono::milliseconds(20);
 
 // The environment of bubblewrap and so of everything in the sandbox.
 constexpr const char* kEnvironment[] = {"PATH=/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8", nullptr};
@@ -188,8 +196,46 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const SandboxL
   return pid;
 }
 
-// Reads the sandbox's stdout and stderr until both close, killing it at the deadline or when
-// stdout overflows.
+// RssAnon of /proc/PID/status in bytes; 0 once the process is gone.
+int64_t ResidentAnonymousBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    absl::string_view rest = line;
+    int64_t kib = 0;
+    if (absl::ConsumePrefix(&rest, "RssAnon:") &&
+        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(rest), " kB"), &kib)) {
+      return kib << 10;
+    }
+  }
+  return 0;
+}
+
+// The resident anonymous memory of `root` and all its descendants (the whole sandbox when
+// `root` is bubblewrap), found through /proc/PID/task/TID/children.
+int64_t TreeResidentBytes(pid_t root) {
+  int64_t total = 0;
+  std::vector<pid_t> pending = {root};
+  while (!pending.empty()) {
+    const pid_t pid = pending.back();
+    pending.pop_back();
+    total += ResidentAnonymousBytes(pid);
+    const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+    DIR* dir = opendir(tasks.c_str());
+    if (dir == nullptr) continue;
+    while (const dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      std::ifstream children(absl::StrCat(tasks, "/", entry->d_name, "/children"));
+      pid_t child = 0;
+      while (children >> child) pending.push_back(child);
+    }
+    closedir(dir);
+  }
+  return total;
+}
+
+// Reads the sandbox's stdout and stderr until both close, killing it at the deadline, when
+// stdout overflows or when its processes together hold more than the sandbox's memory.
 void Drain(pid_t pid, int out_fd, int err_fd, const SandboxLimits& limits, SandboxRun& run,
            Clock::time_point deadline) {
   std::optional<Clock::time_point> killed_at;
@@ -199,6 +245,7 @@ void Drain(pid_t pid, int out_fd, int err_fd, const SandboxLimits& limits, Sandb
       killed_at = Clock::now();
     }
   };
+  Clock::time_point next_memory_check = Clock::now() + kMemoryCheckInterval;
   pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   char buffer[65536];
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
@@ -207,11 +254,20 @@ void Drain(pid_t pid, int out_fd, int err_fd, const SandboxLimits& limits, Sandb
       run.wall_timeout = true;
       kill_sandbox();
     }
+    if (!killed_at && now >= next_memory_check) {
+      next_memory_check = now + kMemoryCheckInterval;
+      if (TreeResidentBytes(pid) > limits.sandbox_memory_bytes) {
+        run.memory_exceeded = true;
+        kill_sandbox();
+      }
+    }
     if (killed_at && now - *killed_at > kKillGrace) break;
-    const auto wait = killed_at ? std::chrono::milliseconds(100)
-                                : std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               deadline - now + std::chrono::milliseconds(1)),
-                                           std::chrono::milliseconds(1000));
+    const auto wait =
+        killed_at
+            ? std::chrono::milliseconds(100)
+            : std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           deadline - now + std::chrono::milliseconds(1)),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(kMemoryCheckInterval));
     if (poll(fds, 2, static_cast<int>(wait.count())) < 0 && errno != EINTR) break;
     for (pollfd& entry : fds) {
       if (entry.fd < 0 || entry.revents == 0) continue;

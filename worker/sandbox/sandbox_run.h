@@ -3,7 +3,8 @@
 // size-capped tmpfs at /tmp as the only writable place; no environment but PATH, HOME and
 // LANG. When the caller is root the sandbox runs as nobody (65534), since the kernel never
 // applies RLIMIT_NPROC to root. The whole sandbox dies with the run's wall-clock deadline,
-// with an output overflow, and with the calling process.
+// with an output overflow, when its processes together hold too much memory, and with the
+// calling process.
 #pragma once
 
 #include <string>
@@ -27,6 +28,7 @@ struct SandboxRun {
   double cpu_seconds = 0;        // user + system time of the command and children it reaped
   bool wall_timeout = false;     // killed at limits.wall_seconds
   bool output_overflow = false;  // killed for writing more than limits.output_bytes
+  bool memory_exceeded = false;  // killed for holding more than limits.sandbox_memory_bytes
 };
 
 // `input` is the command's stdin. Errors only when the sandbox could not be started at all

@@ -79,6 +79,10 @@ std::string StopReason(const SandboxRun& run, const SandboxLimits& limits) {
   if (run.wall_timeout) {
     return absl::StrFormat("wall-clock limit (%d s) exceeded", limits.wall_seconds);
   }
+  if (run.memory_exceeded) {
+    return absl::StrFormat("sandbox memory limit (%d MB for all its processes) exceeded",
+                           limits.sandbox_memory_bytes >> 20);
+  }
   // RLIMIT_CPU ends the sandbox with SIGKILL (sandbox_run.cc). The CPU time wait4 reports
   // reads up to a tenth under the limit on a loaded machine (seen: 1.9 s of 2); the kernel's
   // other SIGKILL, the OOM killer, rarely strikes near it.

@@ -105,6 +105,20 @@ TEST(HostileTaskTest, MemoryHogHitsTheMemoryLimit) {
   EXPECT_EQ(score.error, "score() raised memory limit (256 MB) exceeded (MemoryError)");
 }
 
+// Each child stays under the per-process limit; together they pass the sandbox's.
+TEST(HostileTaskTest, ForkedMemoryHogsHitTheSandboxMemoryLimit) {
+  const auto start = std::chrono::steady_clock::now();
+  InstanceScore score = ScoreHostile(
+      "        for _ in range(4):\n"
+      "            if os.fork() == 0:\n"
+      "                hoard = b'x' * (200 << 20)\n"
+      "                time.sleep(60)\n"
+      "        time.sleep(60)\n");
+  EXPECT_EQ(score.score, 0.0);
+  EXPECT_EQ(score.error, "sandbox memory limit (384 MB for all its processes) exceeded");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10);
+}
+
 TEST(HostileTaskTest, SocketsAreRefused) {
   InstanceScore connect =
       ScoreHostile("        socket.create_connection(('example.com', 80), timeout=5)\n");

@@ -15,6 +15,7 @@ inline SandboxOptions SmallLimits() {
   options.limits.cpu_seconds = 2;
   options.limits.wall_seconds = 20;
   options.limits.memory_bytes = int64_t{256} << 20;
+  options.limits.sandbox_memory_bytes = int64_t{384} << 20;
   options.limits.processes = 20;
   return options;
 }
