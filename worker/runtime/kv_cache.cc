@@ -18,4 +18,11 @@ std::pair<at::Tensor, at::Tensor> KvCache::Append(int layer, const at::Tensor& k
   return {keys_[layer].slice(2, 0, end), values_[layer].slice(2, 0, end)};
 }
 
+void KvCache::KeepRows(const at::Tensor& rows) {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    keys_[i] = keys_[i].index_select(0, rows);
+    values_[i] = values_[i].index_select(0, rows);
+  }
+}
+
 }  // namespace acdc

@@ -18,6 +18,8 @@ class KvCache {
   // so far, [B, Hkv, length() + T, hd]. Every layer appends the same T before Advance(T).
   std::pair<at::Tensor, at::Tensor> Append(int layer, const at::Tensor& k, const at::Tensor& v);
   void Advance(int64_t steps) { length_ += steps; }
+  // Keeps only the batch rows `rows` (int64 indices on the cache's device), in that order.
+  void KeepRows(const at::Tensor& rows);
   int64_t length() const { return length_; }
 
  private:

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <limits>
+#include <numeric>
 
 #include "absl/strings/str_cat.h"
 #include "common/safetensors/checkpoint.h"
@@ -165,13 +166,17 @@ class TorchLanguageModel : public LanguageModel {
     Sampler sampler(options, prompts.size());
     std::vector<bool> done(prompts.size(), false);
     size_t remaining = prompts.size();
+    // The row each batch position holds; finished rows leave the batch (DropFinishedRows).
+    std::vector<int64_t> active(prompts.size());
+    std::iota(active.begin(), active.end(), 0);
     for (int step = 0; step < options.max_new_tokens; ++step) {
-      at::Tensor next = sampler.Next(logits);
+      at::Tensor next = sampler.Next(logits, active);
       at::Tensor next_cpu = next.cpu();
       const int64_t* picked = next_cpu.data_ptr<int64_t>();
-      for (int64_t row = 0; row < batch; ++row) {
+      for (size_t position = 0; position < active.size(); ++position) {
+        const int64_t row = active[position];
         if (done[row]) continue;
-        const int token = static_cast<int>(picked[row]);
+        const int token = static_cast<int>(picked[position]);
         Generation& g = out[row];
         g.ids.push_back(token);
         g.new_tokens = static_cast<int>(g.ids.size());
@@ -184,13 +189,35 @@ class TorchLanguageModel : public LanguageModel {
         }
       }
       if (remaining == 0 || step + 1 == options.max_new_tokens) break;
-      key_valid = at::cat({key_valid, at::ones({batch, 1}, key_valid.options())}, 1);
+      // Copying the cache costs about one step, so rows leave once half the batch is done.
+      if (2 * remaining <= active.size()) {
+        const at::Tensor keep = DropFinishedRows(done, active);
+        next = next.index_select(0, keep);
+        key_valid = key_valid.index_select(0, keep);
+        last_position = last_position.index_select(0, keep);
+        cache.KeepRows(keep);
+      }
+      const int64_t rows = static_cast<int64_t>(active.size());
+      key_valid = at::cat({key_valid, at::ones({rows, 1}, key_valid.options())}, 1);
       last_position = last_position + 1;
       hidden =
-          decoder_.Forward(next.view({batch, 1}), last_position.view({batch, 1}), key_valid, cache);
+          decoder_.Forward(next.view({rows, 1}), last_position.view({rows, 1}), key_valid, cache);
       logits = decoder_.Logits(hidden.select(1, -1));
     }
     return out;
+  }
+
+  // Removes the finished rows from `active`; returns the batch positions kept, as an index
+  // tensor on the model's device.
+  at::Tensor DropFinishedRows(const std::vector<bool>& done, std::vector<int64_t>& active) const {
+    std::vector<int64_t> positions, rows;
+    for (size_t position = 0; position < active.size(); ++position) {
+      if (done[static_cast<size_t>(active[position])]) continue;
+      positions.push_back(static_cast<int64_t>(position));
+      rows.push_back(active[position]);
+    }
+    active = std::move(rows);
+    return at::tensor(positions, LongOptions());
   }
 
   std::unique_ptr<Checkpoint> checkpoint_;  // owns the file mappings the weights may view

@@ -13,12 +13,14 @@ Sampler::Sampler(const SamplingOptions& options, size_t rows) : options_(options
   }
 }
 
-at::Tensor Sampler::Next(const at::Tensor& logits) {
+at::Tensor Sampler::Next(const at::Tensor& logits, const std::vector<int64_t>& rows) {
   if (options_.temperature <= 0) return logits.argmax(-1);
   at::Tensor probs = at::softmax(Filter(logits / options_.temperature), -1).to(at::kCPU);
   std::vector<at::Tensor> picks;
-  for (int64_t row = 0; row < probs.size(0); ++row) {
-    picks.push_back(at::multinomial(probs[row], 1, /*replacement=*/false, generators_[row]));
+  for (int64_t i = 0; i < probs.size(0); ++i) {
+    picks.push_back(
+        at::multinomial(probs[i], 1, /*replacement=*/false,
+                        generators_[static_cast<size_t>(rows[static_cast<size_t>(i)])]));
   }
   return at::cat(picks).to(logits.device());
 }

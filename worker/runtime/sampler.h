@@ -13,8 +13,9 @@ namespace acdc {
 class Sampler {
  public:
   Sampler(const SamplingOptions& options, size_t rows);
-  // logits [B, V] fp32 -> [B] int64.
-  at::Tensor Next(const at::Tensor& logits);
+  // logits [B, V] fp32 -> [B] int64. `rows[i]` is the row (of those the sampler was made
+  // for) that batch position i holds: rows leave the batch as they finish.
+  at::Tensor Next(const at::Tensor& logits, const std::vector<int64_t>& rows);
 
  private:
   at::Tensor Filter(at::Tensor logits) const;

@@ -122,6 +122,36 @@ TEST(LanguageModelTest, StopCheckEndsARow) {
   EXPECT_EQ((*out)[0].finish_reason, "stop");
 }
 
+// Rows that finish leave the batch; the rows still running continue as if nothing had left,
+// for greedy and for seeded sampling alike.
+TEST(LanguageModelTest, RowsLeavingTheBatchDoNotChangeTheOthers) {
+  auto model = LoadOrDie("qwen2");
+  ASSERT_NE(model, nullptr);
+  const std::vector<std::vector<int>> prompts = {{5, 6, 7}, {9}, {3, 4}, {12, 13, 14, 15}, {8}};
+  // Rows 0, 1 and 4 stop after 2, 3 and 4 tokens: three of five done, so the batch shrinks.
+  const StopCheck early = [](size_t row, const std::vector<int>& generated) {
+    return (row == 0 && generated.size() == 2) || (row == 1 && generated.size() == 3) ||
+           (row == 4 && generated.size() == 4);
+  };
+  SamplingOptions sampled = Greedy(24);
+  sampled.temperature = 1.0;
+  sampled.seed = 11;
+  for (const SamplingOptions& options : {Greedy(24), sampled}) {
+    auto all = model->Generate(prompts, options);
+    auto shrinking = model->Generate(prompts, options, early);
+    ASSERT_TRUE(all.ok() && shrinking.ok());
+    for (size_t row : {2u, 3u}) {
+      EXPECT_EQ((*shrinking)[row].ids, (*all)[row].ids) << "row " << row;
+    }
+    for (size_t row : {0u, 1u, 4u}) {
+      EXPECT_EQ((*shrinking)[row].finish_reason, "stop");
+      const std::vector<int>& full = (*all)[row].ids;
+      EXPECT_EQ((*shrinking)[row].ids,
+                std::vector<int>(full.begin(), full.begin() + (*shrinking)[row].ids.size()));
+    }
+  }
+}
+
 TEST(LanguageModelTest, BadRequestsAreClearErrors) {
   RuntimeOptions cuda;
   cuda.device = "cuda";
