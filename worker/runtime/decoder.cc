@@ -46,7 +46,7 @@ at::Tensor Decoder::Forward(const at::Tensor& ids, const at::Tensor& positions,
 }
 
 at::Tensor Decoder::Logits(const at::Tensor& hidden) const {
-  return Linear(hidden, weights_.lm_head).to(at::kFloat);
+  return Project(hidden, weights_.lm_head, {}, weights_.lm_head_packed).to(at::kFloat);
 }
 
 at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor& x,
@@ -59,9 +59,9 @@ at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor
   auto heads = [&](const at::Tensor& t, int64_t n) {
     return t.view({batch, steps, n, hd}).transpose(1, 2);
   };
-  at::Tensor q = heads(Linear(x, w.q, w.q_bias), config_.num_attention_heads);
-  at::Tensor k = heads(Linear(x, w.k, w.k_bias), config_.num_key_value_heads);
-  at::Tensor v = heads(Linear(x, w.v, w.v_bias), config_.num_key_value_heads);
+  at::Tensor q = heads(Project(x, w.q, w.q_bias, w.packed.q), config_.num_attention_heads);
+  at::Tensor k = heads(Project(x, w.k, w.k_bias, w.packed.k), config_.num_key_value_heads);
+  at::Tensor v = heads(Project(x, w.v, w.v_bias, w.packed.v), config_.num_key_value_heads);
   q = ApplyRope(q, rope);
   k = ApplyRope(k, rope);
   auto [keys, values] = cache.Append(layer, k, v);
@@ -72,13 +72,19 @@ at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor
       q, keys, values, mask, /*dropout_p=*/0.0, /*is_causal=*/false,
       /*scale=*/1.0 / std::sqrt(static_cast<double>(hd)), /*enable_gqa=*/grouped);
   at::Tensor merged = attended.transpose(1, 2).reshape({batch, steps, -1});
-  return Linear(merged, w.o, w.o_bias);
+  return Project(merged, w.o, w.o_bias, w.packed.o);
 }
 
 at::Tensor Decoder::Mlp(const LayerWeights& w, const at::Tensor& x) const {
   // SwiGLU: down(silu(gate(x)) * up(x)).
-  return Linear(at::silu(Linear(x, w.gate, w.gate_bias)) * Linear(x, w.up, w.up_bias), w.down,
-                w.down_bias);
+  const at::Tensor gate = Project(x, w.gate, w.gate_bias, w.packed.gate);
+  const at::Tensor up = Project(x, w.up, w.up_bias, w.packed.up);
+  return Project(at::silu(gate) * up, w.down, w.down_bias, w.packed.down);
+}
+
+at::Tensor Decoder::Project(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                            const at::Tensor& packed) const {
+  return packed.defined() ? PackedLinear(x, packed, weight.size(0), bias) : Linear(x, weight, bias);
 }
 
 at::Tensor Decoder::RmsNorm(const at::Tensor& x, const at::Tensor& weight) const {

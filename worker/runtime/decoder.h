@@ -30,6 +30,9 @@ class Decoder {
   at::Tensor Attention(const LayerWeights& w, int layer, const at::Tensor& x,
                        const struct RopeAngles& rope, const at::Tensor& mask, KvCache& cache) const;
   at::Tensor Mlp(const LayerWeights& w, const at::Tensor& x) const;
+  // x · weightᵀ + bias, from the packed panels when the weights have them.
+  at::Tensor Project(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                     const at::Tensor& packed) const;
   at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
 
   ModelConfig config_;

@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/safetensors/checkpoint_writer.h"
 #include "common/status_macros.h"
+#include "worker/runtime/linear.h"
 #include "worker/runtime/tensor_views.h"
 
 namespace acdc {
@@ -95,6 +98,33 @@ absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
   }
   if (config.tie_word_embeddings) weights.lm_head = weights.embed;
   return weights;
+}
+
+void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
+                     DecoderWeights& weights) {
+  if (!PackedLinearRuns(weights.embed)) return;
+  std::map<const at::Tensor*, at::Tensor*> packed;  // checkpoint weight -> its panels
+  for (LayerWeights& w : weights.layers) {
+    packed.insert({{&w.q, &w.packed.q},
+                   {&w.k, &w.packed.k},
+                   {&w.v, &w.packed.v},
+                   {&w.o, &w.packed.o},
+                   {&w.gate, &w.packed.gate},
+                   {&w.up, &w.packed.up},
+                   {&w.down, &w.packed.down}});
+  }
+  if (!config.tie_word_embeddings) packed[&weights.lm_head] = &weights.lm_head_packed;
+  // One weight at a time, its pages dropped right after: the model is never held twice.
+  for (const WeightSlot& slot : WeightSlots(config, weights)) {
+    const auto target = packed.find(slot.tensor);
+    if (target == packed.end()) continue;
+    *target->second = PackForLinear(*slot.tensor);
+    if (absl::StatusOr<const TensorEntry*> entry = checkpoint.Find(slot.name); entry.ok()) {
+      ReleasePages(**entry);
+    }
+  }
+  // A tied head is the embedding, whose rows are still looked up: its pages stay.
+  if (config.tie_word_embeddings) weights.lm_head_packed = PackForLinear(weights.lm_head);
 }
 
 absl::Status SaveDecoderWeights(const ModelConfig& config, DecoderWeights weights,

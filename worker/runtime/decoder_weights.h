@@ -14,6 +14,13 @@
 
 namespace acdc {
 
+// A layer's projections packed for PackedLinear (linear.h). Filled by PackForDecoding for
+// inference where the packed kernel runs; undefined otherwise (training keeps to at::linear,
+// since its weights change).
+struct PackedProjections {
+  at::Tensor q, k, v, o, gate, up, down;
+};
+
 struct LayerWeights {
   at::Tensor input_norm;                      // [D]
   at::Tensor q, k, v, o;                      // [Hq*hd, D], [Hkv*hd, D], [Hkv*hd, D], [D, Hq*hd]
@@ -21,13 +28,15 @@ struct LayerWeights {
   at::Tensor post_norm;                       // [D]
   at::Tensor gate, up, down;                  // [F, D], [F, D], [D, F]
   at::Tensor gate_bias, up_bias, down_bias;   // undefined unless mlp_bias
+  PackedProjections packed;
 };
 
 struct DecoderWeights {
   at::Tensor embed;  // [V, D]
   std::vector<LayerWeights> layers;
-  at::Tensor final_norm;  // [D]
-  at::Tensor lm_head;     // [V, D]; the embedding itself when tied
+  at::Tensor final_norm;      // [D]
+  at::Tensor lm_head;         // [V, D]; the embedding itself when tied
+  at::Tensor lm_head_packed;  // see PackedProjections
 };
 
 // Where each checkpoint tensor of `config` goes in `weights`: its Hugging Face name, shape and
@@ -43,6 +52,12 @@ std::vector<WeightSlot> WeightSlots(const ModelConfig& config, DecoderWeights& w
 absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
                                                   const ModelConfig& config, at::ScalarType dtype,
                                                   at::Device device);
+
+// Packs every projection and the output head for PackedLinear where it runs (fp32 on a CPU
+// with AVX-512F), then drops the checkpoint pages the row-major copies were read from, so the
+// model is held once: they fault back in if anything reads them again.
+void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
+                     DecoderWeights& weights);
 
 // Writes the weights as `directory`/model.safetensors in fp32 (the directory must exist).
 absl::Status SaveDecoderWeights(const ModelConfig& config, DecoderWeights weights,

@@ -238,6 +238,7 @@ absl::StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::st
     at::InferenceMode guard;
     ASSIGN_OR_RETURN(DecoderWeights weights,
                      LoadDecoderWeights(*checkpoint, config, dtype, device));
+    PackForDecoding(config, *checkpoint, weights);
     std::vector<int> eos = EosTokenIds(model_dir, config);
     Decoder decoder(std::move(config), std::move(weights), device);
     return std::unique_ptr<LanguageModel>(

@@ -2,37 +2,52 @@
 
 #include <ATen/Parallel.h>
 
-#include "worker/runtime/kernels/skinny_gemm.h"
+#include "worker/runtime/kernels/packed_gemm.h"
 
 namespace acdc {
 namespace {
 
-bool UseSkinnyGemm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                   int64_t rows) {
-  // The kernel has no backward: training keeps to at::linear.
-  return rows <= kSkinnyGemmMaxRows && !x.requires_grad() && !weight.requires_grad() &&
-         x.is_cpu() && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
-         weight.is_contiguous() &&
-         (!bias.defined() || (bias.scalar_type() == at::kFloat && bias.is_contiguous())) &&
-         SkinnyGemmAvailable();
-}
+// Panels per parallel_for chunk: each thread streams its own share of the weights.
+constexpr int64_t kPanelGrain = 6;
 
 }  // namespace
 
 at::Tensor Linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  return at::linear(x, weight, bias);
+}
+
+bool PackedLinearRuns(const at::Tensor& weight) {
+  return weight.is_cpu() && weight.scalar_type() == at::kFloat && weight.dim() == 2 &&
+         PackedGemmAvailable();
+}
+
+at::Tensor PackForLinear(const at::Tensor& weight) {
+  if (!PackedLinearRuns(weight)) return {};
+  const at::Tensor w = weight.contiguous();
+  const int64_t n = w.size(0);
+  const int64_t k = w.size(1);
+  const int64_t panels = PanelCount(n);
+  at::Tensor packed = at::empty({panels, k, kPanelWidth}, w.options());
+  const float* wp = w.data_ptr<float>();
+  float* pp = packed.data_ptr<float>();
+  at::parallel_for(0, panels, kPanelGrain,
+                   [&](int64_t begin, int64_t end) { PackPanels(wp, n, k, pp, begin, end); });
+  return packed;
+}
+
+at::Tensor PackedLinear(const at::Tensor& x, const at::Tensor& panels, int64_t n,
+                        const at::Tensor& bias) {
   const int64_t k = x.size(-1);
   const int64_t rows = k == 0 ? 0 : x.numel() / k;
-  if (!UseSkinnyGemm(x, weight, bias, rows)) return at::linear(x, weight, bias);
-  const int64_t n = weight.size(0);
   const at::Tensor input = x.reshape({rows, k}).contiguous();
   at::Tensor y = at::empty({rows, n}, x.options());
+  const at::Tensor b = bias.defined() ? bias.contiguous() : bias;
   const float* xp = input.data_ptr<float>();
-  const float* wp = weight.data_ptr<float>();
-  const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+  const float* pp = panels.data_ptr<float>();
+  const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
   float* yp = y.data_ptr<float>();
-  // Threads split the output columns, so each streams its own share of the weights.
-  at::parallel_for(0, n, /*grain_size=*/256, [&](int64_t begin, int64_t end) {
-    SkinnyGemm(xp, rows, k, wp, begin, end, n, bp, yp);
+  at::parallel_for(0, panels.size(0), kPanelGrain, [&](int64_t begin, int64_t end) {
+    PackedGemm(xp, rows, k, pp, n, bp, yp, begin, end);
   });
   std::vector<int64_t> shape = x.sizes().vec();
   shape.back() = n;

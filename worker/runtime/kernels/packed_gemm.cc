@@ -1,0 +1,106 @@
+#include "worker/runtime/kernels/packed_gemm.h"
+
+// GCC 12's avx512fintrin.h trips -Wuninitialized on its own masked-load helpers (an
+// `undefined` vector it deliberately leaves uninitialized); the warning is not about this code.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+
+namespace acdc {
+namespace {
+
+// Columns [col, col + 16) of a row, cut at n.
+__mmask16 ColumnMask(int64_t col, int64_t n) {
+  const int64_t left = std::min<int64_t>(kPanelWidth, n - col);
+  return static_cast<__mmask16>((1u << left) - 1);
+}
+
+// MR rows of x against NP consecutive panels: MR×NP accumulators of 16 outputs each, one
+// broadcast of x and NP panel loads per k. Compiled for AVX-512 only; callers check the CPU.
+template <int MR, int NP>
+__attribute__((target("avx512f"))) void Tile(const float* x, int64_t k, const float* panels,
+                                             int64_t col, int64_t n, const float* bias, float* y) {
+  __m512 acc[MR][NP];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int j = 0; j < NP; ++j) acc[i][j] = _mm512_setzero_ps();
+  }
+  for (int64_t kk = 0; kk < k; ++kk) {
+    __m512 w[NP];
+#pragma GCC unroll 4
+    for (int j = 0; j < NP; ++j) w[j] = _mm512_loadu_ps(panels + (j * k + kk) * kPanelWidth);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m512 xv = _mm512_set1_ps(x[i * k + kk]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NP; ++j) acc[i][j] = _mm512_fmadd_ps(xv, w[j], acc[i][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < NP; ++j) {
+    const int64_t c = col + j * kPanelWidth;
+    const __mmask16 mask = ColumnMask(c, n);
+    const __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + c) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      _mm512_mask_storeu_ps(y + i * n + c, mask, _mm512_add_ps(acc[i][j], b));
+    }
+  }
+}
+
+// All m rows against NP panels starting at panel p, in row blocks of 8, 4, 2 and 1.
+template <int NP>
+void PanelGroup(const float* x, int64_t m, int64_t k, const float* panels, int64_t p, int64_t n,
+                const float* bias, float* y) {
+  const float* group = panels + p * k * kPanelWidth;
+  const int64_t col = p * kPanelWidth;
+  int64_t m0 = 0;
+  for (; m0 + 8 <= m; m0 += 8) Tile<8, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+  if (m0 + 4 <= m) {
+    Tile<4, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+    m0 += 4;
+  }
+  if (m0 + 2 <= m) {
+    Tile<2, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+    m0 += 2;
+  }
+  if (m0 < m) Tile<1, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+}
+
+}  // namespace
+
+bool PackedGemmAvailable() {
+  static const bool available = __builtin_cpu_supports("avx512f");
+  return available;
+}
+
+void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t panel_begin,
+                int64_t panel_end) {
+  for (int64_t p = panel_begin; p < panel_end; ++p) {
+    float* panel = panels + p * k * kPanelWidth;
+    for (int64_t j = 0; j < kPanelWidth; ++j) {
+      const int64_t row = p * kPanelWidth + j;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        panel[kk * kPanelWidth + j] = row < n ? w[row * k + kk] : 0.0f;
+      }
+    }
+  }
+}
+
+void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
+                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
+  // Three panels (48 outputs) by 8 rows: 24 accumulators, the most the 32 registers hold
+  // beside the panel loads and the broadcast.
+  int64_t p = panel_begin;
+  for (; p + 3 <= panel_end; p += 3) PanelGroup<3>(x, m, k, panels, p, n, bias, y);
+  if (p + 2 <= panel_end) {
+    PanelGroup<2>(x, m, k, panels, p, n, bias, y);
+    p += 2;
+  }
+  if (p < panel_end) PanelGroup<1>(x, m, k, panels, p, n, bias, y);
+}
+
+}  // namespace acdc
