@@ -92,15 +92,22 @@ void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t pan
 
 void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
                 const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
-  // Three panels (48 outputs) by 8 rows: 24 accumulators, the most the 32 registers hold
-  // beside the panel loads and the broadcast.
-  int64_t p = panel_begin;
-  for (; p + 3 <= panel_end; p += 3) PanelGroup<3>(x, m, k, panels, p, n, bias, y);
-  if (p + 2 <= panel_end) {
-    PanelGroup<2>(x, m, k, panels, p, n, bias, y);
-    p += 2;
+  // Rows in chunks that stay in L2 while every panel passes over them (a prefill has
+  // thousands). Three panels (48 outputs) by 8 rows: 24 accumulators, the most the 32
+  // registers hold beside the panel loads and the broadcast.
+  constexpr int64_t kRowChunk = 64;
+  for (int64_t m0 = 0; m0 < m; m0 += kRowChunk) {
+    const int64_t rows = std::min(kRowChunk, m - m0);
+    const float* xc = x + m0 * k;
+    float* yc = y + m0 * n;
+    int64_t p = panel_begin;
+    for (; p + 3 <= panel_end; p += 3) PanelGroup<3>(xc, rows, k, panels, p, n, bias, yc);
+    if (p + 2 <= panel_end) {
+      PanelGroup<2>(xc, rows, k, panels, p, n, bias, yc);
+      p += 2;
+    }
+    if (p < panel_end) PanelGroup<1>(xc, rows, k, panels, p, n, bias, yc);
   }
-  if (p < panel_end) PanelGroup<1>(x, m, k, panels, p, n, bias, y);
 }
 
 }  // namespace acdc
