@@ -1,5 +1,6 @@
 // The scientist's operators on built-in specs: harder, novel and compose (including nested
 // compositions and type errors).
+#include <map>
 #include <regex>
 #include <set>
 
@@ -70,16 +71,26 @@ TEST_P(OperatorTest, NovelGivesADifferentValidRelatedSpec) {
 }
 
 TEST_P(OperatorTest, ComposesWithEveryFamilyWhoseInputFitsAndOnlyThose) {
+  int composed_with = 0;
   for (const std::string& second : FamilyNames()) {
     absl::StatusOr<json> composed = ComposeSpecs(DefaultSpec(GetParam()), DefaultSpec(second));
     if (composed.ok()) {
       ExpectUsable(*composed);
+      ++composed_with;
     } else {
       EXPECT_EQ(composed.status().code(), absl::StatusCode::kInvalidArgument);
       EXPECT_THAT(std::string(composed.status().message()), HasSubstr("cannot compose"));
       EXPECT_THAT(std::string(composed.status().message()), HasSubstr(second));
     }
   }
+  // By output type: a number feeds the 11 families that read numbers or digits, a string the
+  // 5 string skills, a boolean only logic; compare's sign feeds nothing.
+  const std::map<std::string, int> expected = {
+      {"add", 11},         {"sub", 11},    {"mul", 11},      {"reverse", 5},    {"sort", 5},
+      {"uppercase", 5},    {"count", 11},  {"max", 11},      {"digit_sum", 11}, {"next_term", 11},
+      {"first_repeat", 5}, {"compare", 0}, {"thousands", 5}, {"zero_pad", 5},   {"logic", 1}};
+  ASSERT_TRUE(expected.count(GetParam())) << "a new family: add its count here";
+  EXPECT_EQ(composed_with, expected.at(GetParam()));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFamilies, OperatorTest, ::testing::ValuesIn(FamilyNames()),
