@@ -12,8 +12,9 @@ directly, sharded like Hugging Face (model-0000i-of-0000N.safetensors + index; -
 
 For every method (linear, task_arithmetic, ties, dare_ties, slerp by default) both tools run
 as child processes on the same YAML (dtype bfloat16, same output shard size), one after the
-other; wall time and the child's own peak RSS (os.wait4's ru_maxrss) are reported, with the
-speed ratio (mergekit time / acdc time) and memory ratio (mergekit RSS / acdc RSS). Output
+other, each after a sync and with its inputs read into the page cache first; wall time and
+the child's own peak RSS (os.wait4's ru_maxrss) are reported, with the speed ratio (mergekit
+time / acdc time) and memory ratio (mergekit RSS / acdc RSS). Output
 directories are deleted after each run. The machine's memory bandwidth is measured in the
 same run (1 GiB copies, numpy single-threaded and torch multi-threaded; read + write bytes per
 second), and linear's throughput (bytes read + written per second, acdc) is printed as a
@@ -192,6 +193,18 @@ def merge_config(method, models_dir):
     return cfg
 
 
+def settle(model_dirs):
+    """Flushes earlier runs' output and reads the inputs once, so that every run starts with the
+    inputs in the page cache and no other run's writeback in flight, whichever tool runs first."""
+    os.sync()
+    for d in model_dirs:
+        for name in os.listdir(d):
+            if name.endswith(".safetensors"):
+                with open(os.path.join(d, name), "rb") as f:
+                    while f.read(1 << 24):
+                        pass
+
+
 def inputs_of(cfg):
     names = [m["model"] for m in cfg["models"]]
     if cfg.get("base_model") and cfg["base_model"] not in names:
@@ -312,6 +325,7 @@ def main():
                 out = os.path.join(work, f"{tool}_{method}")
                 cmd = [out if c is None else c for c in cmd]
                 log(f"{method}: {tool} ...")
+                settle(inputs_of(cfg))
                 seconds, rss = run_measured(cmd, os.path.join(work, f"{tool}_{method}.log"))
                 written = model_bytes(out)
                 row[tool] = (seconds, rss, written)
