@@ -83,8 +83,8 @@ at::Tensor Decoder::Mlp(const LayerWeights& w, const at::Tensor& x) const {
 }
 
 at::Tensor Decoder::Project(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                            const at::Tensor& packed) const {
-  return packed.defined() ? PackedLinear(x, packed, weight.size(0), bias) : Linear(x, weight, bias);
+                            const PackedWeight& packed) const {
+  return packed.defined() ? PackedLinear(x, packed, bias) : Linear(x, weight, bias);
 }
 
 at::Tensor Decoder::RmsNorm(const at::Tensor& x, const at::Tensor& weight) const {

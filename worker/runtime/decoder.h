@@ -32,7 +32,7 @@ class Decoder {
   at::Tensor Mlp(const LayerWeights& w, const at::Tensor& x) const;
   // x · weightᵀ + bias, from the packed panels when the weights have them.
   at::Tensor Project(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                     const at::Tensor& packed) const;
+                     const PackedWeight& packed) const;
   at::Tensor RmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
 
   ModelConfig config_;

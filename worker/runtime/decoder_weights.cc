@@ -8,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "common/safetensors/checkpoint_writer.h"
 #include "common/status_macros.h"
-#include "worker/runtime/linear.h"
 #include "worker/runtime/tensor_views.h"
 
 namespace acdc {
@@ -103,7 +102,7 @@ absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
 void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
                      DecoderWeights& weights) {
   if (!PackedLinearRuns(weights.embed)) return;
-  std::map<const at::Tensor*, at::Tensor*> packed;  // checkpoint weight -> its panels
+  std::map<at::Tensor*, PackedWeight*> packed;  // checkpoint weight -> its panels
   for (LayerWeights& w : weights.layers) {
     packed.insert({{&w.q, &w.packed.q},
                    {&w.k, &w.packed.k},
@@ -119,12 +118,16 @@ void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
     const auto target = packed.find(slot.tensor);
     if (target == packed.end()) continue;
     *target->second = PackForLinear(*slot.tensor);
+    *slot.tensor = at::Tensor();
     if (absl::StatusOr<const TensorEntry*> entry = checkpoint.Find(slot.name); entry.ok()) {
       ReleasePages(**entry);
     }
   }
   // A tied head is the embedding, whose rows are still looked up: its pages stay.
-  if (config.tie_word_embeddings) weights.lm_head_packed = PackForLinear(weights.lm_head);
+  if (config.tie_word_embeddings) {
+    weights.lm_head_packed = PackForLinear(weights.embed);
+    weights.lm_head = at::Tensor();
+  }
 }
 
 absl::Status SaveDecoderWeights(const ModelConfig& config, DecoderWeights weights,

@@ -11,14 +11,15 @@
 #include "absl/status/statusor.h"
 #include "common/model/model_config.h"
 #include "common/safetensors/checkpoint.h"
+#include "worker/runtime/linear.h"
 
 namespace acdc {
 
 // A layer's projections packed for PackedLinear (linear.h). Filled by PackForDecoding for
-// inference where the packed kernel runs; undefined otherwise (training keeps to at::linear,
-// since its weights change).
+// inference where the packed kernel runs, which then leaves the row-major tensors they came
+// from undefined; undefined otherwise (training keeps to at::linear, since its weights change).
 struct PackedProjections {
-  at::Tensor q, k, v, o, gate, up, down;
+  PackedWeight q, k, v, o, gate, up, down;
 };
 
 struct LayerWeights {
@@ -34,9 +35,9 @@ struct LayerWeights {
 struct DecoderWeights {
   at::Tensor embed;  // [V, D]
   std::vector<LayerWeights> layers;
-  at::Tensor final_norm;      // [D]
-  at::Tensor lm_head;         // [V, D]; the embedding itself when tied
-  at::Tensor lm_head_packed;  // see PackedProjections
+  at::Tensor final_norm;        // [D]
+  at::Tensor lm_head;           // [V, D]; the embedding itself when tied
+  PackedWeight lm_head_packed;  // see PackedProjections
 };
 
 // Where each checkpoint tensor of `config` goes in `weights`: its Hugging Face name, shape and
@@ -54,8 +55,9 @@ absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
                                                   at::Device device);
 
 // Packs every projection and the output head for PackedLinear where it runs (fp32 on a CPU
-// with AVX-512F), then drops the checkpoint pages the row-major copies were read from, so the
-// model is held once: they fault back in if anything reads them again.
+// with AVX-512F) and drops their row-major tensors (left undefined) and the checkpoint pages
+// they were read from, so the model is held once. For inference only: nothing can be trained
+// or saved from the weights afterwards.
 void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
                      DecoderWeights& weights);
 

@@ -21,7 +21,7 @@ bool PackedLinearRuns(const at::Tensor& weight) {
          PackedGemmAvailable();
 }
 
-at::Tensor PackForLinear(const at::Tensor& weight) {
+PackedWeight PackForLinear(const at::Tensor& weight) {
   if (!PackedLinearRuns(weight)) return {};
   const at::Tensor w = weight.contiguous();
   const int64_t n = w.size(0);
@@ -32,11 +32,12 @@ at::Tensor PackForLinear(const at::Tensor& weight) {
   float* pp = packed.data_ptr<float>();
   at::parallel_for(0, panels, kPanelGrain,
                    [&](int64_t begin, int64_t end) { PackPanels(wp, n, k, pp, begin, end); });
-  return packed;
+  return {packed, n};
 }
 
-at::Tensor PackedLinear(const at::Tensor& x, const at::Tensor& panels, int64_t n,
-                        const at::Tensor& bias) {
+at::Tensor PackedLinear(const at::Tensor& x, const PackedWeight& weight, const at::Tensor& bias) {
+  const at::Tensor& panels = weight.panels;
+  const int64_t n = weight.n;
   const int64_t k = x.size(-1);
   const int64_t rows = k == 0 ? 0 : x.numel() / k;
   const at::Tensor input = x.reshape({rows, k}).contiguous();

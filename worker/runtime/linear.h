@@ -14,11 +14,19 @@ at::Tensor Linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 // Whether the packed kernel runs for `weight` here: 2-D fp32 on a CPU with AVX-512F.
 bool PackedLinearRuns(const at::Tensor& weight);
 
-// weight [N, K] as panels for PackedLinear; undefined where the packed kernel does not run.
-at::Tensor PackForLinear(const at::Tensor& weight);
+// A weight [n, K] packed for PackedLinear: everything the product needs, so the row-major
+// copy can go.
+struct PackedWeight {
+  at::Tensor panels;  // [PanelCount(n), K, 16]; undefined where the packed kernel does not run
+  int64_t n = 0;
 
-// x [..., K] fp32, panels from PackForLinear of an [n, K] weight, bias [n] or undefined.
-at::Tensor PackedLinear(const at::Tensor& x, const at::Tensor& panels, int64_t n,
+  bool defined() const { return panels.defined(); }
+};
+
+PackedWeight PackForLinear(const at::Tensor& weight);
+
+// x [..., K] fp32, bias [n] or undefined -> [..., n].
+at::Tensor PackedLinear(const at::Tensor& x, const PackedWeight& weight,
                         const at::Tensor& bias = {});
 
 }  // namespace acdc

@@ -24,11 +24,12 @@ TEST_P(PackedLinearTest, MatchesAtLinear) {
   at::Tensor x = at::randn({s.rows, 1, s.k});
   at::Tensor w = at::randn({s.n, s.k});
   at::Tensor b = s.bias ? at::randn({s.n}) : at::Tensor();
-  at::Tensor packed = PackForLinear(w);
+  PackedWeight packed = PackForLinear(w);
   ASSERT_TRUE(packed.defined());
-  EXPECT_EQ(packed.size(0), PanelCount(s.n));
+  EXPECT_EQ(packed.panels.size(0), PanelCount(s.n));
+  EXPECT_EQ(packed.n, s.n);
   at::Tensor expected = at::linear(x, w, b);
-  at::Tensor got = PackedLinear(x, packed, s.n, b);
+  at::Tensor got = PackedLinear(x, packed, b);
   ASSERT_EQ(got.sizes(), expected.sizes());
   EXPECT_TRUE(at::allclose(got, expected, /*rtol=*/1e-5, /*atol=*/1e-4))
       << "max difference " << (got - expected).abs().max().item<float>();
