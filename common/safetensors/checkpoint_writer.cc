@@ -120,16 +120,42 @@ std::string ShardFileName(size_t index, size_t count) {
   return absl::StrFormat("model-%05d-of-%05d.safetensors", index + 1, count);
 }
 
+// One tensor's line in a shard header; offsets are from the start of the shard's data.
+struct HeaderEntry {
+  std::string json_name;  // already a JSON string literal
+  DType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// The reference writer's layout: compact JSON, "__metadata__" first, tensors in data order,
+// padded with spaces so the data section starts at a multiple of 8 bytes.
+std::string Header(const std::string& metadata_json, const HeaderEntry* first,
+                   const HeaderEntry* last) {
+  std::string header = "{";
+  if (!metadata_json.empty()) absl::StrAppend(&header, "\"__metadata__\":", metadata_json);
+  for (const HeaderEntry* entry = first; entry != last; ++entry) {
+    if (header.size() > 1) header += ',';
+    absl::StrAppend(&header, entry->json_name, ":{\"dtype\":\"", DTypeName(entry->dtype),
+                    "\",\"shape\":[", absl::StrJoin(entry->shape, ","), "],\"data_offsets\":[",
+                    entry->begin, ",", entry->end, "]}");
+  }
+  header += '}';
+  header.append((8 - header.size() % 8) % 8, ' ');
+  return header;
+}
+
+absl::Status WriteHeader(int fd, const std::string& header, const std::string& path) {
+  const uint64_t header_size = header.size();  // little-endian on every supported host
+  RETURN_IF_ERROR(WriteAll(fd, &header_size, sizeof(header_size), path));
+  return WriteAll(fd, header.data(), header.size(), path);
+}
+
 }  // namespace
 
 struct CheckpointWriter::Impl {
-  struct Entry {
-    std::string json_name;  // already a JSON string literal
-    DType dtype;
-    std::vector<int64_t> shape;
-    uint64_t begin = 0;
-    uint64_t end = 0;
-  };
+  using Entry = HeaderEntry;
   struct ClosedShard {
     std::string temporary_path;  // complete file, renamed at Finish()
     std::vector<std::string> names;
@@ -146,6 +172,15 @@ struct CheckpointWriter::Impl {
   uint64_t shard_bytes = 0;
   int data_fd = -1;
   std::string data_path;
+
+  // Declared by Expect: every tensor with its offsets in its shard, whether it opens a shard,
+  // and the next one due. With a declaration, data_fd is the shard file itself, its header
+  // already written.
+  bool declared = false;
+  std::vector<Entry> expected;
+  std::vector<std::string> expected_names;
+  std::vector<bool> opens_shard;
+  size_t next_expected = 0;
 
   std::vector<ClosedShard> closed;
   std::set<std::string> names;
@@ -165,17 +200,40 @@ struct CheckpointWriter::Impl {
     return status;
   }
 
+  absl::StatusOr<uint64_t> ByteSize(const std::string& name, DType dtype,
+                                    const std::vector<int64_t>& shape) const;
   absl::Status ValidateTensor(const std::string& name, DType dtype,
                               const std::vector<int64_t>& shape, const void* data,
                               size_t nbytes) const;
+  absl::Status CheckDeclared(const std::string& name, DType dtype,
+                             const std::vector<int64_t>& shape) const;
   absl::Status AppendData(const void* data, size_t nbytes);
-  std::string Header() const;
+  absl::Status OpenDeclaredShard();
   absl::Status CloseShard();
+  absl::Status CloseDeclaredShard();
   absl::Status WriteIndex(const std::vector<std::string>& shard_names, std::string* temp_path);
   absl::Status InstallFiles();
   void RemoveStaleFiles(const std::set<std::string>& keep) const;
   void RemoveTemporaries();
 };
+
+absl::StatusOr<uint64_t> CheckpointWriter::Impl::ByteSize(const std::string& name, DType dtype,
+                                                          const std::vector<int64_t>& shape) const {
+  auto error = [&](absl::string_view message) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(directory, ": tensor \"", name, "\": ", message));
+  };
+  if (name.empty() || name == "__metadata__") return error("reserved or empty tensor name");
+  uint64_t size = DTypeSize(dtype);
+  for (int64_t dim : shape) {
+    if (dim < 0)
+      return error(absl::StrCat("negative dimension in shape [", absl::StrJoin(shape, ", "), "]"));
+    if (__builtin_mul_overflow(size, static_cast<uint64_t>(dim), &size)) {
+      return error("shape too large (its byte size overflows 64 bits)");
+    }
+  }
+  return size;
+}
 
 absl::Status CheckpointWriter::Impl::ValidateTensor(const std::string& name, DType dtype,
                                                     const std::vector<int64_t>& shape,
@@ -184,16 +242,8 @@ absl::Status CheckpointWriter::Impl::ValidateTensor(const std::string& name, DTy
     return absl::InvalidArgumentError(
         absl::StrCat(directory, ": tensor \"", name, "\": ", message));
   };
-  if (name.empty() || name == "__metadata__") return error("reserved or empty tensor name");
+  ASSIGN_OR_RETURN(const uint64_t expected, ByteSize(name, dtype, shape));
   if (names.count(name)) return error("added twice");
-  uint64_t expected = DTypeSize(dtype);
-  for (int64_t dim : shape) {
-    if (dim < 0)
-      return error(absl::StrCat("negative dimension in shape [", absl::StrJoin(shape, ", "), "]"));
-    if (__builtin_mul_overflow(expected, static_cast<uint64_t>(dim), &expected)) {
-      return error("shape too large (its byte size overflows 64 bits)");
-    }
-  }
   if (expected != nbytes) {
     return error(absl::StrCat("shape [", absl::StrJoin(shape, ", "), "] of ", DTypeName(dtype),
                               " needs ", expected, " bytes, got ", nbytes));
@@ -202,37 +252,50 @@ absl::Status CheckpointWriter::Impl::ValidateTensor(const std::string& name, DTy
   return absl::OkStatus();
 }
 
+absl::Status CheckpointWriter::Impl::CheckDeclared(const std::string& name, DType dtype,
+                                                   const std::vector<int64_t>& shape) const {
+  if (next_expected == expected.size()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(directory, ": tensor \"", name, "\" was not declared"));
+  }
+  const Entry& due = expected[next_expected];
+  if (name != expected_names[next_expected] || dtype != due.dtype || shape != due.shape) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        directory, ": tensor \"", name, "\" [", absl::StrJoin(shape, ", "), "] of ",
+        DTypeName(dtype), " added where ", due.json_name, " [", absl::StrJoin(due.shape, ", "),
+        "] of ", DTypeName(due.dtype), " was declared"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckpointWriter::Impl::AppendData(const void* data, size_t nbytes) {
   if (data_fd < 0) {
-    ASSIGN_OR_RETURN(std::tie(data_fd, data_path), CreateTemporaryFile(directory, "data"));
+    if (declared) {
+      RETURN_IF_ERROR(OpenDeclaredShard());
+    } else {
+      ASSIGN_OR_RETURN(std::tie(data_fd, data_path), CreateTemporaryFile(directory, "data"));
+    }
   }
   return WriteAll(data_fd, data, nbytes, data_path);
 }
 
-// The reference writer's layout: compact JSON, "__metadata__" first, tensors in data order,
-// padded with spaces so the data section starts at a multiple of 8 bytes.
-std::string CheckpointWriter::Impl::Header() const {
-  std::string header = "{";
-  if (!metadata_json.empty()) absl::StrAppend(&header, "\"__metadata__\":", metadata_json);
-  for (const Entry& entry : entries) {
-    if (header.size() > 1) header += ',';
-    absl::StrAppend(&header, entry.json_name, ":{\"dtype\":\"", DTypeName(entry.dtype),
-                    "\",\"shape\":[", absl::StrJoin(entry.shape, ","), "],\"data_offsets\":[",
-                    entry.begin, ",", entry.end, "]}");
-  }
-  header += '}';
-  header.append((8 - header.size() % 8) % 8, ' ');
-  return header;
+// The shard that starts at the next declared tensor, its header written.
+absl::Status CheckpointWriter::Impl::OpenDeclaredShard() {
+  size_t end = next_expected + 1;
+  while (end < expected.size() && !opens_shard[end]) ++end;
+  ASSIGN_OR_RETURN(std::tie(data_fd, data_path), CreateTemporaryFile(directory, "shard"));
+  return WriteHeader(data_fd,
+                     Header(metadata_json, expected.data() + next_expected, expected.data() + end),
+                     data_path);
 }
 
 absl::Status CheckpointWriter::Impl::CloseShard() {
+  if (declared && data_fd >= 0) return CloseDeclaredShard();
   ASSIGN_OR_RETURN(auto shard_file, CreateTemporaryFile(directory, "shard"));
   auto [fd, path] = shard_file;
   closed.push_back({path, std::move(entry_names)});  // listed first so cleanup removes it
-  const std::string header = Header();
-  const uint64_t header_size = header.size();  // little-endian on every supported host
-  absl::Status status = WriteAll(fd, &header_size, sizeof(header_size), path);
-  if (status.ok()) status = WriteAll(fd, header.data(), header.size(), path);
+  absl::Status status =
+      WriteHeader(fd, Header(metadata_json, entries.data(), entries.data() + entries.size()), path);
   if (status.ok() && shard_bytes > 0) {
     status = CopyFileData(data_fd, fd, shard_bytes, data_path, path);
   }
@@ -248,6 +311,18 @@ absl::Status CheckpointWriter::Impl::CloseShard() {
   entries.clear();
   entry_names.clear();
   shard_bytes = 0;
+  return absl::OkStatus();
+}
+
+absl::Status CheckpointWriter::Impl::CloseDeclaredShard() {
+  closed.push_back({data_path, std::move(entry_names)});
+  const int fd = data_fd;
+  data_fd = -1;
+  data_path.clear();
+  entries.clear();
+  entry_names.clear();
+  shard_bytes = 0;
+  if (close(fd) != 0) return ErrnoError(errno, closed.back().temporary_path, "close");
   return absl::OkStatus();
 }
 
@@ -343,12 +418,46 @@ CheckpointWriter::~CheckpointWriter() {
   if (!impl_->finished) impl_->RemoveTemporaries();
 }
 
+absl::Status CheckpointWriter::Expect(const std::vector<TensorLayout>& tensors) {
+  Impl& w = *impl_;
+  RETURN_IF_ERROR(w.CheckUsable());
+  if (w.declared || !w.names.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(w.directory, ": tensors are declared once, before the first is added"));
+  }
+  std::set<std::string> seen;
+  uint64_t shard_bytes = 0;
+  for (const TensorLayout& tensor : tensors) {
+    ASSIGN_OR_RETURN(const uint64_t nbytes, w.ByteSize(tensor.name, tensor.dtype, tensor.shape));
+    auto json_name = JsonString(tensor.name);
+    if (!json_name.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(w.directory, ": tensor name ", json_name.status().message()));
+    }
+    if (!seen.insert(tensor.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(w.directory, ": tensor \"", tensor.name, "\" declared twice"));
+    }
+    // The rule Add applies, so that the declared shards are the ones Add will make.
+    const bool opens = !w.expected.empty() && shard_bytes + nbytes > w.max_shard_bytes;
+    if (opens) shard_bytes = 0;
+    w.expected.push_back(
+        {*json_name, tensor.dtype, tensor.shape, shard_bytes, shard_bytes + nbytes});
+    w.expected_names.push_back(tensor.name);
+    w.opens_shard.push_back(opens || w.opens_shard.empty());
+    shard_bytes += nbytes;
+  }
+  w.declared = true;
+  return absl::OkStatus();
+}
+
 absl::Status CheckpointWriter::Add(const std::string& name, DType dtype,
                                    const std::vector<int64_t>& shape, const void* data,
                                    size_t nbytes) {
   Impl& w = *impl_;
   RETURN_IF_ERROR(w.CheckUsable());
   RETURN_IF_ERROR(w.ValidateTensor(name, dtype, shape, data, nbytes));
+  if (w.declared) RETURN_IF_ERROR(w.CheckDeclared(name, dtype, shape));
   auto json_name = JsonString(name);
   if (!json_name.ok()) {
     return absl::InvalidArgumentError(
@@ -363,6 +472,7 @@ absl::Status CheckpointWriter::Add(const std::string& name, DType dtype,
   w.entries.push_back({*json_name, dtype, shape, w.shard_bytes, w.shard_bytes + nbytes});
   w.entry_names.push_back(name);
   w.names.insert(name);
+  if (w.declared) ++w.next_expected;
   w.shard_bytes += nbytes;
   w.total_bytes += nbytes;
   return absl::OkStatus();
@@ -371,6 +481,11 @@ absl::Status CheckpointWriter::Add(const std::string& name, DType dtype,
 absl::Status CheckpointWriter::Finish() {
   Impl& w = *impl_;
   RETURN_IF_ERROR(w.CheckUsable());
+  if (w.declared && w.next_expected < w.expected.size()) {
+    return w.Fail(absl::FailedPreconditionError(absl::StrCat(
+        w.directory, ": ", w.expected.size() - w.next_expected,
+        " declared tensors were never added, the first ", w.expected[w.next_expected].json_name)));
+  }
   // An empty checkpoint is still one (header-only) file, as the reference writer makes it.
   if (!w.entries.empty() || w.closed.empty()) {
     if (absl::Status status = w.CloseShard(); !status.ok()) return w.Fail(status);

@@ -4,9 +4,11 @@
 // `model.safetensors.index.json` (several), as transformers writes them.
 // Until Finish() everything is under temporary names (dot files in `directory`), renamed
 // at the end, index last; a writer destroyed unfinished, or after a failed call, leaves
-// nothing behind. Finish() also removes weight files of a previous save into the same
-// directory (other shard counts, a single file that would shadow the index), as
-// transformers' save_pretrained does.
+// nothing behind. A writer told every tensor up front (Expect) writes each shard's header
+// when the shard opens and the data straight after it; otherwise the data waits in a
+// temporary file and is copied behind the header once the shard is full. Finish() also removes
+// weight files of a previous save into the same directory (other shard counts, a single file that
+// would shadow the index), as transformers' save_pretrained does.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +22,24 @@
 
 namespace acdc {
 
+// A tensor as the header describes it, before its data exists.
+struct TensorLayout {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+};
+
 class CheckpointWriter {
  public:
   // `directory` must exist. `metadata` goes into every shard's "__metadata__".
   CheckpointWriter(std::string directory, uint64_t max_shard_bytes = uint64_t{5} << 30,
                    std::map<std::string, std::string> metadata = {{"format", "pt"}});
   ~CheckpointWriter();
+
+  // Declares every tensor the checkpoint will hold, in the order Add will be called. Only
+  // before the first Add; afterwards Add refuses a tensor other than the next declared one,
+  // and Finish refuses while one is missing.
+  absl::Status Expect(const std::vector<TensorLayout>& tensors);
 
   // Duplicate names are an error naming the tensor.
   absl::Status Add(const std::string& name, DType dtype, const std::vector<int64_t>& shape,

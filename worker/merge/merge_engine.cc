@@ -41,6 +41,16 @@ DType OutputDType(const MergeRecipe& recipe, const PlannedTensor& tensor) {
   return DTypeOf(promoted);
 }
 
+// Every output tensor as the writer will receive it, so that it can write each shard's header
+// up front instead of copying the shard's data behind it at the end.
+std::vector<TensorLayout> OutputLayout(const MergeRecipe& recipe, const MergePlan& plan) {
+  std::vector<TensorLayout> layout;
+  for (const PlannedTensor& tensor : plan.tensors) {
+    layout.push_back({tensor.name, OutputDType(recipe, tensor), tensor.shape});
+  }
+  return layout;
+}
+
 std::vector<double> CrossoverDraws(const MergeRecipe& recipe, const MergePlan& plan) {
   if (recipe.method != "acdc_linear") return {};
   at::Generator generator = SeededGenerator(recipe.seed);
@@ -82,6 +92,10 @@ class TensorMerger {
     operands.base_index = plan_.inputs.base_index;
     operands.tensor_seed = TensorSeed(recipe_.seed, tensor.name);
     operands.crossover_draws = draws_;
+    const at::ScalarType out_dtype = ScalarTypeOf(OutputDType(recipe_, tensor));
+    // A mutation works on the float32 result; otherwise the kernel may round straight to the
+    // output dtype.
+    if (!recipe_.mutation) operands.out_dtype = out_dtype;
     ASSIGN_OR_RETURN(
         operands.parameters,
         ResolveTensorParameters(*plan_.method, recipe_, plan_.inputs, tensor.name, tensor.t));
@@ -95,7 +109,7 @@ class TensorMerger {
             operands.base_index >= 0 ? operands.Float(operands.base_index) : at::Tensor();
         ASSIGN_OR_RETURN(merged, MutateTensor(*recipe_.mutation, tensor.name, merged, base));
       }
-      return merged.to(at::kCPU, ScalarTypeOf(OutputDType(recipe_, tensor))).contiguous();
+      return merged.to(at::kCPU, out_dtype).contiguous();
     } catch (const c10::Error& error) {
       return absl::InternalError(
           absl::StrCat("tensor ", tensor.name, ": ", error.what_without_backtrace()));
@@ -138,6 +152,7 @@ absl::StatusOr<MergeResult> MergeToDirectory(const MergeRecipe& recipe, const st
   ASSIGN_OR_RETURN(MergePlan plan, PlanMerge(recipe, options.locate));
   ASSIGN_OR_RETURN(StagedDirectory staged, StagedDirectory::Create(out_dir));
   CheckpointWriter writer(staged.path(), options.max_shard_bytes);
+  RETURN_IF_ERROR(writer.Expect(OutputLayout(recipe, plan)));
   ASSIGN_OR_RETURN(auto parents, ResidentParents(plan, options.resident, device));
   TensorMerger merger(recipe, plan, device, std::move(parents));
   MergeResult result;

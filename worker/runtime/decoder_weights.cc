@@ -133,7 +133,11 @@ void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
 absl::Status SaveDecoderWeights(const ModelConfig& config, DecoderWeights weights,
                                 const std::string& directory) {
   CheckpointWriter writer(directory);
-  for (const WeightSlot& slot : WeightSlots(config, weights)) {
+  const std::vector<WeightSlot> slots = WeightSlots(config, weights);
+  std::vector<TensorLayout> layout;
+  for (const WeightSlot& slot : slots) layout.push_back({slot.name, DType::kF32, slot.shape});
+  RETURN_IF_ERROR(writer.Expect(layout));
+  for (const WeightSlot& slot : slots) {
     const at::Tensor data = slot.tensor->detach().to(at::kCPU, at::kFloat).contiguous();
     RETURN_IF_ERROR(writer.Add(slot.name, DType::kF32, slot.shape, data.data_ptr(),
                                static_cast<size_t>(data.nbytes())));

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -389,6 +390,67 @@ TEST(CheckpointWriterTest, KeepsTensorsInTheOrderAddedAndSplitsBeforeTheTensorTh
     for (const TensorEntry& tensor : (*shard)->tensors()) names.push_back(tensor.name);
     EXPECT_EQ(names, expected[i]);
   }
+}
+
+// Shard by shard, file by file: the checkpoint a writer makes of the tiny sharded fixture.
+std::map<std::string, std::string> WriteTinyLlama(const TempDir& dir, bool declare) {
+  auto source = Checkpoint::Open(kFixtures + "/valid/tiny_llama_sharded");
+  EXPECT_TRUE(source.ok()) << source.status();
+  CheckpointWriter writer(dir.path(), /*max_shard_bytes=*/30000);
+  std::vector<TensorLayout> layout;
+  for (const std::string& name : (*source)->TensorNames()) {
+    const TensorEntry* tensor = *(*source)->Find(name);
+    layout.push_back({name, tensor->dtype, tensor->shape});
+  }
+  if (declare) {
+    EXPECT_TRUE(writer.Expect(layout).ok());
+  }
+  for (const TensorLayout& tensor : layout) {
+    const TensorEntry* entry = *(*source)->Find(tensor.name);
+    EXPECT_TRUE(
+        writer.Add(tensor.name, entry->dtype, entry->shape, entry->data, entry->nbytes).ok());
+  }
+  EXPECT_TRUE(writer.Finish().ok());
+  std::map<std::string, std::string> files;
+  for (const std::string& name : dir.Files()) files[name] = ReadBytes(dir.path() + "/" + name);
+  return files;
+}
+
+// Declaring the tensors first only changes how the shards are written, never what they hold.
+TEST(CheckpointWriterTest, DeclaredTensorsGiveTheSameFilesByteForByte) {
+  TempDir added, declared;
+  const auto expected = WriteTinyLlama(added, /*declare=*/false);
+  ASSERT_GT(expected.size(), 3u);  // several shards and the index
+  EXPECT_EQ(WriteTinyLlama(declared, /*declare=*/true), expected);
+}
+
+TEST(CheckpointWriterTest, RefusesTensorsOtherThanTheDeclaredOnesAndLeavesNothing) {
+  TempDir dir;
+  const std::vector<float> data(8, 1.0f);
+  {
+    CheckpointWriter writer(dir.path(), /*max_shard_bytes=*/16, {});
+    ASSERT_TRUE(writer.Expect({{"a", DType::kF32, {4}}, {"b", DType::kF32, {2, 2}}}).ok());
+    absl::Status early = writer.Add("b", DType::kF32, {2, 2}, data.data(), 16);
+    EXPECT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(early.message(), HasSubstr("\"b\" [2, 2] of F32 added where \"a\" [4] of F32"));
+    ASSERT_TRUE(writer.Add("a", DType::kF32, {4}, data.data(), 16).ok());
+    absl::Status reshaped = writer.Add("b", DType::kF32, {4}, data.data(), 16);
+    EXPECT_THAT(reshaped.message(), HasSubstr("was declared"));
+    absl::Status missing = writer.Finish();
+    EXPECT_THAT(missing.message(),
+                HasSubstr("1 declared tensors were never added, the first \"b\""));
+  }
+  EXPECT_TRUE(dir.Files().empty());
+
+  CheckpointWriter writer(dir.path());
+  ASSERT_TRUE(writer.Expect({{"a", DType::kF32, {1}}}).ok());
+  EXPECT_THAT(writer.Add("z", DType::kF32, {1}, data.data(), 4).message(), HasSubstr("\"z\""));
+  ASSERT_TRUE(writer.Add("a", DType::kF32, {1}, data.data(), 4).ok());
+  EXPECT_THAT(writer.Add("z", DType::kF32, {1}, data.data(), 4).message(),
+              HasSubstr("was not declared"));
+  EXPECT_EQ(writer.Expect({}).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(writer.Finish().ok());
+  EXPECT_EQ(dir.Files(), std::vector<std::string>{"model.safetensors"});
 }
 
 TEST(CheckpointWriterTest, RejectsBadTensorsNamingThemAndStaysUsable) {

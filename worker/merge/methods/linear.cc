@@ -15,7 +15,7 @@ at::Tensor LinearMerge(const MergeOperands& operands) {
   if (operands.parameters.shared.at("normalize") != 0) {
     for (double& coefficient : coefficients) coefficient /= total;
   }
-  return WeightedSum(at::Tensor(), operands.tensors, coefficients);
+  return WeightedSum(at::Tensor(), operands.tensors, coefficients, operands.out_dtype);
 }
 
 }  // namespace acdc

@@ -25,12 +25,16 @@ struct MergeOperands {
   // acdc_linear: one standard normal per non-base input, drawn once per merge, so every
   // tensor of the child uses the same crossover weights wᵢ = 1 + sigma·zᵢ.
   std::vector<double> crossover_draws;
+  // The dtype the result is kept in. Kernels that write their output in one pass may write
+  // it in this dtype directly (one rounding, as converting afterwards would); others return
+  // float32.
+  at::ScalarType out_dtype = at::kFloat;
 
   // tensors[i] in float32, the dtype every kernel computes in (no copy when stored so).
   at::Tensor Float(size_t i) const { return tensors[i].to(at::kFloat); }
 };
 
-// The merged tensor in float32.
+// The merged tensor in float32 or in operands.out_dtype.
 absl::StatusOr<at::Tensor> RunMergeMethod(const MergeMethodSpec& method,
                                           const MergeOperands& operands);
 

@@ -1,27 +1,129 @@
 // Spherical interpolation, as mergekit computes it.
 //   slerp: between the base (t = 0) and the other model (t = 1) over the whole flattened
-//     tensor; linear interpolation when |cos θ| > 0.9995 (nearly parallel vectors).
+//     tensor; linear interpolation when |cos θ| > 0.9995 (nearly parallel vectors). On the
+//     CPU two fused passes over the stored inputs: the norms and the dot product, then the
+//     mix, written in the output dtype.
 //   nuslerp: between two models with t = w₂ / (w₁ + w₂) (0.5 when the weights cancel), on
 //     their task vectors when a base is named; over the flattened tensor by default, else per
 //     row (nuslerp_row_wise) or per last-axis vector; linear where the vectors are collinear.
-#include <cmath>
+#include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "worker/merge/methods/float_blocks.h"
 #include "worker/merge/methods/merge_methods.h"
+#include "worker/merge/methods/simd_clones.h"
 
 namespace acdc {
 namespace {
 
+// |a|², |b|² and a·b of two flattened tensors.
+struct PairSums {
+  double aa = 0;
+  double bb = 0;
+  double ab = 0;
+};
+
+// One block's sums: float lanes (which vectorise) over at most kFloatBlock values, added up
+// in double.
+ACDC_SIMD_CLONES
+PairSums BlockSums(const at::Tensor& a, const at::Tensor& b, int64_t begin, int64_t count) {
+  constexpr int kLanes = 16;
+  float x[kFloatBlock];
+  float y[kFloatBlock];
+  LoadFloats(a, begin, count, x);
+  LoadFloats(b, begin, count, y);
+  float aa[kLanes] = {};
+  float bb[kLanes] = {};
+  float ab[kLanes] = {};
+  for (int64_t j = 0; j < count; j += kLanes) {
+    const int64_t lanes = std::min<int64_t>(kLanes, count - j);
+    for (int64_t l = 0; l < lanes; ++l) {
+      aa[l] += x[j + l] * x[j + l];
+      bb[l] += y[j + l] * y[j + l];
+      ab[l] += x[j + l] * y[j + l];
+    }
+  }
+  PairSums sums;
+  for (int l = 0; l < kLanes; ++l) {
+    sums.aa += aa[l];
+    sums.bb += bb[l];
+    sums.ab += ab[l];
+  }
+  return sums;
+}
+
+// In one pass over the stored dtype, without float32 copies. Blocks are added in order, so
+// the result does not depend on the thread count.
+PairSums SumsOf(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t n = a.numel();
+  const int64_t blocks = (n + kFloatBlock - 1) / kFloatBlock;
+  std::vector<PairSums> partial(blocks);
+  at::parallel_for(0, blocks, 16, [&](int64_t first, int64_t last) {
+    for (int64_t block = first; block < last; ++block) {
+      const int64_t begin = block * kFloatBlock;
+      partial[block] = BlockSums(a, b, begin, std::min(kFloatBlock, n - begin));
+    }
+  });
+  PairSums total;
+  for (const PairSums& sums : partial) {
+    total.aa += sums.aa;
+    total.bb += sums.bb;
+    total.ab += sums.ab;
+  }
+  return total;
+}
+
+ACDC_SIMD_CLONES
+void MixBlock(float coef_a, const at::Tensor& a, float coef_b, const at::Tensor& b, int64_t begin,
+              int64_t count, at::Tensor& out) {
+  float x[kFloatBlock];
+  float y[kFloatBlock];
+  LoadFloats(a, begin, count, x);
+  LoadFloats(b, begin, count, y);
+  for (int64_t j = 0; j < count; ++j) x[j] = coef_a * x[j] + coef_b * y[j];
+  StoreFloats(x, count, out, begin);
+}
+
+// coef_a·a + coef_b·b, written once in `out_dtype`.
+at::Tensor Mix(double coef_a, const at::Tensor& a, double coef_b, const at::Tensor& b,
+               at::ScalarType out_dtype) {
+  if (!IsFusable(a) || !IsFusable(b) || !IsFloatingStorage(out_dtype)) {
+    return (a.to(at::kFloat) * coef_a).add_(b.to(at::kFloat), coef_b).to(out_dtype);
+  }
+  at::Tensor out = at::empty(a.sizes(), a.options().dtype(out_dtype));
+  const int64_t n = a.numel();
+  at::parallel_for(0, (n + kFloatBlock - 1) / kFloatBlock, 16, [&](int64_t first, int64_t last) {
+    for (int64_t block = first; block < last; ++block) {
+      const int64_t begin = block * kFloatBlock;
+      MixBlock(static_cast<float>(coef_a), a, static_cast<float>(coef_b), b, begin,
+               std::min(kFloatBlock, n - begin), out);
+    }
+  });
+  return out;
+}
+
 // Of the flattened tensors: linear fallback when nearly parallel.
-at::Tensor SlerpFlat(double t, const at::Tensor& v0, const at::Tensor& v1) {
+at::Tensor SlerpFlat(double t, const at::Tensor& v0, const at::Tensor& v1,
+                     at::ScalarType out_dtype) {
   constexpr double kDotThreshold = 0.9995;
   constexpr double kEps = 1e-8;
-  const at::Tensor a = v0.reshape(-1);
-  const at::Tensor b = v1.reshape(-1);
-  double norm_a = a.norm().item<double>();
-  double norm_b = b.norm().item<double>();
+  PairSums sums;
+  if (IsFusable(v0) && IsFusable(v1)) {
+    sums = SumsOf(v0, v1);
+  } else {
+    const at::Tensor a = v0.to(at::kFloat);
+    const at::Tensor b = v1.to(at::kFloat);
+    sums = {a.square().sum().item<double>(), b.square().sum().item<double>(),
+            a.mul(b).sum().item<double>()};
+  }
+  double norm_a = std::sqrt(sums.aa);
+  double norm_b = std::sqrt(sums.bb);
   if (!(norm_a > kEps)) norm_a = 1;
   if (!(norm_b > kEps)) norm_b = 1;
-  const double dot = std::clamp((a / norm_a).dot(b / norm_b).item<double>(), -1.0, 1.0);
+  const double dot = std::clamp(sums.ab / (norm_a * norm_b), -1.0, 1.0);
   double coef_a = 1 - t;
   double coef_b = t;
   if (std::abs(dot) <= kDotThreshold) {
@@ -30,7 +132,7 @@ at::Tensor SlerpFlat(double t, const at::Tensor& v0, const at::Tensor& v1) {
     coef_a = std::sin((1 - t) * theta) / sin_theta;
     coef_b = std::sin(t * theta) / sin_theta;
   }
-  return (a * coef_a).add_(b, coef_b).view(v0.sizes());
+  return Mix(coef_a, v0, coef_b, v1, out_dtype);
 }
 
 // Row-wise over the last axis of 2-D views [rows, n].
@@ -62,7 +164,7 @@ at::Tensor NuSlerp(double t, const at::Tensor& v0, const at::Tensor& v1, bool ro
 at::Tensor SlerpMerge(const MergeOperands& operands) {
   const int base = operands.base_index;
   const double t = operands.parameters.shared.at("t");
-  return SlerpFlat(t, operands.Float(base), operands.Float(1 - base));
+  return SlerpFlat(t, operands.tensors[base], operands.tensors[1 - base], operands.out_dtype);
 }
 
 at::Tensor NuSlerpMerge(const MergeOperands& operands) {

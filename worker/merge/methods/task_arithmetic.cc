@@ -66,7 +66,8 @@ at::Tensor PlainTaskArithmetic(const MergeOperands& operands) {
   const double scale = shared.at("lambda") / DivisorOf(weights, shared.at("normalize") != 0);
   std::vector<double> coefficients;
   for (double weight : weights) coefficients.push_back(weight * scale);
-  return WeightedSum(operands.tensors[operands.base_index], models, coefficients);
+  return WeightedSum(operands.tensors[operands.base_index], models, coefficients,
+                     operands.out_dtype);
 }
 
 }  // namespace
@@ -118,7 +119,7 @@ at::Tensor AcdcLinearMerge(const MergeOperands& operands) {
   }
   const double divisor = DivisorOf(weights, operands.parameters.shared.at("normalize") != 0);
   for (double& weight : weights) weight /= divisor;
-  return WeightedSum(operands.tensors[operands.base_index], models, weights);
+  return WeightedSum(operands.tensors[operands.base_index], models, weights, operands.out_dtype);
 }
 
 }  // namespace acdc
