@@ -7,6 +7,10 @@ Both run as child processes of this script with the same thread count; tokens/s 
 generated tokens over generation time (model loading excluded), peak RSS is the child's.
 Goals (issue 3): at least 2x transformers at batch 1 and 1.5x at batch 16.
 
+Batch-1 decoding reads every weight once per token, so it cannot beat memory bandwidth ÷
+weight bytes; the script measures this machine's (or the GPU's) read bandwidth in the same
+run and prints batch 1 of both tools as a fraction of that bound.
+
   python3 tests/bench/generate_bench.py [--bin build/bin/acdc] [--model DIR] [--threads 2]
 """
 import argparse
@@ -16,6 +20,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import memory_bandwidth
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL = os.path.join(os.environ.get("ACDC_HOME", os.path.expanduser("~/.cache/acdc")),
@@ -92,6 +98,23 @@ def transformers(args, prompts, batch):
     return result["tokens"] / result["seconds"], rss
 
 
+def weight_bytes(model_dir, dtype):
+    """Bytes of weights one decode step reads in `dtype` (a tied head is stored, and read, once)."""
+    from safetensors import safe_open
+    size = {"fp32": 4, "bf16": 2, "fp16": 2}[dtype]
+    params = 0
+    for name in os.listdir(model_dir):
+        if name.endswith(".safetensors"):
+            with safe_open(os.path.join(model_dir, name), "pt") as f:
+                for key in f.keys():
+                    shape = f.get_slice(key).get_shape()
+                    count = 1
+                    for dim in shape:
+                        count *= dim
+                    params += count
+    return params * size
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin", default=os.path.join(HERE, "..", "..", "build", "bin", "acdc"))
@@ -104,11 +127,19 @@ def main():
     print(f"model {args.model}, {args.dtype} on {args.device}, {args.threads} threads, "
           f"{args.new_tokens} new tokens")
     print(f"{'batch':>5}  {'acdc tok/s':>10}  {'hf tok/s':>9}  {'ratio':>6}  {'acdc RSS':>9}  {'hf RSS':>8}  goal")
+    batch1 = None
     for batch, prompts, goal in [(1, PROMPTS[:2], 2.0), (16, PROMPTS, 1.5)]:
         a, a_rss = ours(args, prompts, batch)
         h, h_rss = transformers(args, prompts, batch)
+        batch1 = batch1 or (a, h)
         print(f"{batch:>5}  {a:>10.1f}  {h:>9.1f}  {a / h:>5.2f}x  {a_rss:>7.0f}MB  {h_rss:>6.0f}MB  "
               f">= {goal}x {'met' if a / h >= goal else 'NOT met'}")
+    read = memory_bandwidth.measure(args.threads, args.device)["torch_read"]
+    per_token = weight_bytes(args.model, args.dtype)
+    bound = read * 1e9 / per_token
+    print(f"\nbatch-1 bound: {per_token / 1e6:.0f} MB of weights per token at {read:.1f} GB/s read "
+          f"bandwidth ({args.device}) = {bound:.1f} tok/s; acdc {batch1[0] / bound:.0%} of it, "
+          f"transformers {batch1[1] / bound:.0%}")
 
 
 if __name__ == "__main__":

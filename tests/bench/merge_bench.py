@@ -35,6 +35,8 @@ import time
 
 import yaml
 
+import memory_bandwidth
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ACDC_HOME = os.environ.get("ACDC_HOME", os.path.expanduser("~/.cache/acdc"))
 DEFAULT_MODELS = os.path.join(ACDC_HOME, "bench", "merge")
@@ -230,42 +232,6 @@ def run_measured(cmd, log_path):
     return seconds, usage.ru_maxrss / 1024
 
 
-BANDWIDTH_SCRIPT = r"""
-import json, sys, time
-import numpy as np
-import torch
-threads = int(sys.argv[1])
-n = 1 << 30
-src = np.ones(n, dtype=np.uint8)
-dst = np.empty_like(src)
-
-def best(copy):
-    copy()
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        copy()
-        times.append(time.perf_counter() - t0)
-    return 2 * n / min(times) / 1e9
-
-numpy_bw = best(lambda: np.copyto(dst, src))
-torch.set_num_threads(threads)
-a, b = torch.from_numpy(src), torch.from_numpy(dst)
-torch_bw = best(lambda: b.copy_(a))
-print(json.dumps([numpy_bw, torch_bw]))
-"""
-
-
-def memory_bandwidth(threads):
-    """(numpy 1-thread, torch N-thread) copy bandwidth in GB/s, read + write bytes counted.
-
-    In a child process: this process stays small, since a child's ru_maxrss includes the
-    memory of the parent it was forked from."""
-    out = subprocess.run([sys.executable, "-c", BANDWIDTH_SCRIPT, str(threads)], check=True,
-                         capture_output=True, text=True).stdout
-    return tuple(json.loads(out.strip().splitlines()[-1]))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin", default=os.path.join(HERE, "..", "..", "build", "bin", "acdc"))
@@ -291,14 +257,15 @@ def main():
         build_models(args.models_dir, args.shard_bytes)
         return
     if not os.path.exists(os.path.join(args.models_dir, ".complete")):
-        # In a child process, for the same reason as memory_bandwidth.
+        # In a child process, for the same reason as memory_bandwidth.measure.
         subprocess.run([sys.executable, os.path.abspath(__file__), "--build-only", "--models-dir",
                         args.models_dir, "--shard-bytes", str(args.shard_bytes)], check=True)
     log("measuring memory bandwidth (1 GiB copies)...")
-    numpy_bw, torch_bw = memory_bandwidth(args.threads)
+    measured = memory_bandwidth.measure(args.threads, args.device)
+    numpy_bw, torch_bw = measured["numpy_copy"], measured["torch_copy"]
     bandwidth = max(numpy_bw, torch_bw)
-    log(f"  memory copy bandwidth (read + write): numpy 1 thread {numpy_bw:.1f} GB/s, "
-        f"torch {args.threads} threads {torch_bw:.1f} GB/s")
+    log(f"  memory copy bandwidth (read + write): numpy 1 CPU thread {numpy_bw:.1f} GB/s, "
+        f"torch on {args.device} ({args.threads} threads) {torch_bw:.1f} GB/s")
 
     work = tempfile.mkdtemp(prefix="merge_bench_", dir=args.work_dir or args.models_dir)
     results = {}
