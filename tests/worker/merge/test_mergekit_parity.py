@@ -4,6 +4,8 @@ Run by ctest (merge.mergekit_parity) with
   ACDC_BIN           the acdc binary (default: build/bin/acdc of this checkout)
   ACDC_MERGE_MODELS  the fixture directory made by tests/fixtures/make_merge_models.py
                      (default: build/fixtures/merge_models; made there when missing)
+  ACDC_MERGE_DEVICE  the device of acdc's parity merges (default cpu; mergekit stays on the
+                     CPU); on cuda the tolerance is 1e-5, as the GPU sums in another order
 By hand:
   ACDC_BIN=build/bin/acdc ACDC_MERGE_MODELS=/tmp/merge_models \
     ~/.cache/acdc/venv/bin/python -m unittest -v tests/worker/merge/test_mergekit_parity.py
@@ -43,7 +45,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "../../.."))
 ACDC = os.environ.get("ACDC_BIN", os.path.join(ROOT, "build/bin/acdc"))
 MODELS = os.environ.get("ACDC_MERGE_MODELS", os.path.join(ROOT, "build/fixtures/merge_models"))
-ATOL = 1e-6
+DEVICE = os.environ.get("ACDC_MERGE_DEVICE", "cpu")
+# A GPU adds up in another order than the CPU: float32 rounding, not the method, separates them.
+ATOL = 1e-6 if DEVICE == "cpu" else 1e-5
 VOCAB = 256
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
 
@@ -242,7 +246,7 @@ def mergekit_output(name, cfg, options):
 def acdc_output(name, cfg):
     if name not in _ACDC:
         out = os.path.join(TMP, f"acdc_{name}")
-        run_acdc_merge(write_config(name, cfg), out)
+        run_acdc_merge(write_config(name, cfg), out, "--device", DEVICE)
         _ACDC[name] = out
     return _ACDC[name]
 
