@@ -67,20 +67,24 @@ def make_models(smollm2, work):
 
 
 def run_acdc(args, *command):
+    """acdc's output lines, parsed as JSON."""
     result = subprocess.run([args.acdc, *command], capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{args.acdc} {' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def write_jsonl(args, name, rows):
+    path = os.path.join(args.work, name)
+    with open(path, "w") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows)
+    return path
 
 
 def acdc_logprobs(args, model_dir, dtype):
-    path = os.path.join(args.work, "texts.jsonl")
-    with open(path, "w") as f:
-        for text in TEXTS:
-            f.write(json.dumps({"text": text}) + "\n")
-    out = run_acdc(args, "logprobs", "--model", model_dir, "--input", path, "--device",
-                   args.device, "--dtype", dtype)
-    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    path = write_jsonl(args, "texts.jsonl", [{"text": text} for text in TEXTS])
+    rows = run_acdc(args, "logprobs", "--model", model_dir, "--input", path, "--device",
+                    args.device, "--dtype", dtype)
     return [(row["ids"], torch.tensor(row["logprobs"][1:], dtype=torch.float64)) for row in rows]
 
 
@@ -95,14 +99,11 @@ def hf_logprobs(model, ids_list, device):
 
 
 def acdc_greedy(args, model_dir, dtype):
-    path = os.path.join(args.work, "prompts.jsonl")
-    with open(path, "w") as f:
-        for prompt in PROMPTS:
-            f.write(json.dumps({"prompt": prompt}) + "\n")
-    out = run_acdc(args, "generate", "--model", model_dir, "--prompts", path, "--max-new-tokens",
-                   str(NEW_TOKENS), "--ignore-eos", "--batch-size", str(len(PROMPTS)),
-                   "--device", args.device, "--dtype", dtype)
-    return [json.loads(line)["ids"] for line in out.splitlines() if line.strip()]
+    path = write_jsonl(args, "prompts.jsonl", [{"prompt": prompt} for prompt in PROMPTS])
+    rows = run_acdc(args, "generate", "--model", model_dir, "--prompts", path, "--max-new-tokens",
+                    str(NEW_TOKENS), "--ignore-eos", "--batch-size", str(len(PROMPTS)),
+                    "--device", args.device, "--dtype", dtype)
+    return [row["ids"] for row in rows]
 
 
 def hf_greedy(model, tokenizer, device):
