@@ -1,7 +1,10 @@
 #include "worker/runtime/decoder.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include <cmath>
 
+#include "worker/runtime/kernels/rms_norm.h"
 #include "worker/runtime/linear.h"
 #include "worker/runtime/rotary.h"
 
@@ -88,6 +91,15 @@ at::Tensor Decoder::Project(const at::Tensor& x, const at::Tensor& weight, const
 }
 
 at::Tensor Decoder::RmsNorm(const at::Tensor& x, const at::Tensor& weight) const {
+  if (x.is_cpu() && x.scalar_type() == at::kFloat && !at::GradMode::is_enabled()) {
+    const at::Tensor input = x.contiguous();
+    const at::Tensor w = weight.contiguous();
+    at::Tensor y = at::empty_like(input);
+    const int64_t dim = input.size(-1);
+    RmsNormRows(input.data_ptr<float>(), input.numel() / dim, dim, w.data_ptr<float>(),
+                static_cast<float>(config_.rms_norm_eps), y.data_ptr<float>());
+    return y;
+  }
   // In fp32 whatever the model dtype, as transformers does, then back.
   at::Tensor x32 = x.to(at::kFloat);
   at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);

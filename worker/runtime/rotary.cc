@@ -1,5 +1,7 @@
 #include "worker/runtime/rotary.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include <cmath>
 
 namespace acdc {
@@ -41,7 +43,43 @@ RopeAngles RopeAnglesAt(const at::Tensor& inverse_frequencies, const at::Tensor&
   return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 
+namespace {
+
+// The same arithmetic as x·cos + rotate_half(x)·sin, one pass over a head row at a time: in
+// fp32 inference on the CPU, where decoding a token would otherwise spend more on dispatching
+// the five tensor ops per call than on the products.
+at::Tensor ApplyRopeRows(const at::Tensor& x, const RopeAngles& angles) {
+  const int64_t batch = x.size(0), heads = x.size(1), steps = x.size(2), dim = x.size(3);
+  const int64_t half = dim / 2;
+  const at::Tensor cos = angles.cos.expand({batch, 1, steps, dim}).contiguous();
+  const at::Tensor sin = angles.sin.expand({batch, 1, steps, dim}).contiguous();
+  at::Tensor out = at::empty({batch, heads, steps, dim}, x.options());
+  const float* xp = x.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t t = 0; t < steps; ++t) {
+        const float* row = xp + b * x.stride(0) + h * x.stride(1) + t * x.stride(2);
+        const float* c = cos.data_ptr<float>() + (b * steps + t) * dim;
+        const float* s = sin.data_ptr<float>() + (b * steps + t) * dim;
+        float* y = op + ((b * heads + h) * steps + t) * dim;
+        for (int64_t j = 0; j < half; ++j) {
+          y[j] = row[j] * c[j] + -row[j + half] * s[j];
+          y[j + half] = row[j + half] * c[j + half] + row[j] * s[j + half];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 at::Tensor ApplyRope(const at::Tensor& x, const RopeAngles& angles) {
+  if (x.is_cpu() && x.scalar_type() == at::kFloat && x.stride(3) == 1 &&
+      !at::GradMode::is_enabled()) {
+    return ApplyRopeRows(x, angles);
+  }
   return x * angles.cos + RotateHalf(x) * angles.sin;
 }
 
