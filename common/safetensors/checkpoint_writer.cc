@@ -131,15 +131,14 @@ struct HeaderEntry {
 
 // The reference writer's layout: compact JSON, "__metadata__" first, tensors in data order,
 // padded with spaces so the data section starts at a multiple of 8 bytes.
-std::string Header(const std::string& metadata_json, const HeaderEntry* first,
-                   const HeaderEntry* last) {
+std::string Header(const std::string& metadata_json, const std::vector<HeaderEntry>& entries) {
   std::string header = "{";
   if (!metadata_json.empty()) absl::StrAppend(&header, "\"__metadata__\":", metadata_json);
-  for (const HeaderEntry* entry = first; entry != last; ++entry) {
+  for (const HeaderEntry& entry : entries) {
     if (header.size() > 1) header += ',';
-    absl::StrAppend(&header, entry->json_name, ":{\"dtype\":\"", DTypeName(entry->dtype),
-                    "\",\"shape\":[", absl::StrJoin(entry->shape, ","), "],\"data_offsets\":[",
-                    entry->begin, ",", entry->end, "]}");
+    absl::StrAppend(&header, entry.json_name, ":{\"dtype\":\"", DTypeName(entry.dtype),
+                    "\",\"shape\":[", absl::StrJoin(entry.shape, ","), "],\"data_offsets\":[",
+                    entry.begin, ",", entry.end, "]}");
   }
   header += '}';
   header.append((8 - header.size() % 8) % 8, ' ');
@@ -173,13 +172,16 @@ struct CheckpointWriter::Impl {
   int data_fd = -1;
   std::string data_path;
 
-  // Declared by Expect: every tensor with its offsets in its shard, whether it opens a shard,
-  // and the next one due. With a declaration, data_fd is the shard file itself, its header
+  // Declared by Expect: every tensor with its header entry and whether it opens a shard, and
+  // the next one due. With a declaration, data_fd is the shard file itself, its header
   // already written.
+  struct Declared {
+    std::string name;
+    Entry entry;
+    bool opens_shard = false;
+  };
   bool declared = false;
-  std::vector<Entry> expected;
-  std::vector<std::string> expected_names;
-  std::vector<bool> opens_shard;
+  std::vector<Declared> expected;
   size_t next_expected = 0;
 
   std::vector<ClosedShard> closed;
@@ -258,8 +260,8 @@ absl::Status CheckpointWriter::Impl::CheckDeclared(const std::string& name, DTyp
     return absl::FailedPreconditionError(
         absl::StrCat(directory, ": tensor \"", name, "\" was not declared"));
   }
-  const Entry& due = expected[next_expected];
-  if (name != expected_names[next_expected] || dtype != due.dtype || shape != due.shape) {
+  const Entry& due = expected[next_expected].entry;
+  if (name != expected[next_expected].name || dtype != due.dtype || shape != due.shape) {
     return absl::FailedPreconditionError(absl::StrCat(
         directory, ": tensor \"", name, "\" [", absl::StrJoin(shape, ", "), "] of ",
         DTypeName(dtype), " added where ", due.json_name, " [", absl::StrJoin(due.shape, ", "),
@@ -281,12 +283,12 @@ absl::Status CheckpointWriter::Impl::AppendData(const void* data, size_t nbytes)
 
 // The shard that starts at the next declared tensor, its header written.
 absl::Status CheckpointWriter::Impl::OpenDeclaredShard() {
-  size_t end = next_expected + 1;
-  while (end < expected.size() && !opens_shard[end]) ++end;
+  std::vector<Entry> shard = {expected[next_expected].entry};
+  for (size_t i = next_expected + 1; i < expected.size() && !expected[i].opens_shard; ++i) {
+    shard.push_back(expected[i].entry);
+  }
   ASSIGN_OR_RETURN(std::tie(data_fd, data_path), CreateTemporaryFile(directory, "shard"));
-  return WriteHeader(data_fd,
-                     Header(metadata_json, expected.data() + next_expected, expected.data() + end),
-                     data_path);
+  return WriteHeader(data_fd, Header(metadata_json, shard), data_path);
 }
 
 absl::Status CheckpointWriter::Impl::CloseShard() {
@@ -294,8 +296,7 @@ absl::Status CheckpointWriter::Impl::CloseShard() {
   ASSIGN_OR_RETURN(auto shard_file, CreateTemporaryFile(directory, "shard"));
   auto [fd, path] = shard_file;
   closed.push_back({path, std::move(entry_names)});  // listed first so cleanup removes it
-  absl::Status status =
-      WriteHeader(fd, Header(metadata_json, entries.data(), entries.data() + entries.size()), path);
+  absl::Status status = WriteHeader(fd, Header(metadata_json, entries), path);
   if (status.ok() && shard_bytes > 0) {
     status = CopyFileData(data_fd, fd, shard_bytes, data_path, path);
   }
@@ -442,9 +443,9 @@ absl::Status CheckpointWriter::Expect(const std::vector<TensorLayout>& tensors) 
     const bool opens = !w.expected.empty() && shard_bytes + nbytes > w.max_shard_bytes;
     if (opens) shard_bytes = 0;
     w.expected.push_back(
-        {*json_name, tensor.dtype, tensor.shape, shard_bytes, shard_bytes + nbytes});
-    w.expected_names.push_back(tensor.name);
-    w.opens_shard.push_back(opens || w.opens_shard.empty());
+        {tensor.name,
+         {*json_name, tensor.dtype, tensor.shape, shard_bytes, shard_bytes + nbytes},
+         opens || w.expected.empty()});
     shard_bytes += nbytes;
   }
   w.declared = true;
@@ -482,9 +483,10 @@ absl::Status CheckpointWriter::Finish() {
   Impl& w = *impl_;
   RETURN_IF_ERROR(w.CheckUsable());
   if (w.declared && w.next_expected < w.expected.size()) {
-    return w.Fail(absl::FailedPreconditionError(absl::StrCat(
-        w.directory, ": ", w.expected.size() - w.next_expected,
-        " declared tensors were never added, the first ", w.expected[w.next_expected].json_name)));
+    return w.Fail(absl::FailedPreconditionError(
+        absl::StrCat(w.directory, ": ", w.expected.size() - w.next_expected,
+                     " declared tensors were never added, the first ",
+                     w.expected[w.next_expected].entry.json_name)));
   }
   // An empty checkpoint is still one (header-only) file, as the reference writer makes it.
   if (!w.entries.empty() || w.closed.empty()) {

@@ -5,13 +5,26 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace acdc {
 
 // Floats per block: a handful of blocks stay in L1.
 inline constexpr int64_t kFloatBlock = 2048;
+
+// Calls block(index, begin, count) for the blocks of [0, n), split across the intra-op threads.
+template <typename Block>
+void ForEachBlock(int64_t n, const Block& block) {
+  at::parallel_for(0, (n + kFloatBlock - 1) / kFloatBlock, 16, [&](int64_t first, int64_t last) {
+    for (int64_t index = first; index < last; ++index) {
+      const int64_t begin = index * kFloatBlock;
+      block(index, begin, std::min(kFloatBlock, n - begin));
+    }
+  });
+}
 
 bool IsFloatingStorage(at::ScalarType type);
 

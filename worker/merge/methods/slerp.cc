@@ -2,12 +2,10 @@
 //   slerp: between the base (t = 0) and the other model (t = 1) over the whole flattened
 //     tensor; linear interpolation when |cos θ| > 0.9995 (nearly parallel vectors). On the
 //     CPU two fused passes over the stored inputs: the norms and the dot product, then the
-//     mix, written in the output dtype.
+//     mix (a weighted sum), written in the output dtype.
 //   nuslerp: between two models with t = w₂ / (w₁ + w₂) (0.5 when the weights cancel), on
 //     their task vectors when a base is named; over the flattened tensor by default, else per
 //     row (nuslerp_row_wise) or per last-axis vector; linear where the vectors are collinear.
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -15,6 +13,7 @@
 #include "worker/merge/methods/float_blocks.h"
 #include "worker/merge/methods/merge_methods.h"
 #include "worker/merge/methods/simd_clones.h"
+#include "worker/merge/methods/weighted_sum.h"
 
 namespace acdc {
 namespace {
@@ -55,17 +54,19 @@ PairSums BlockSums(const at::Tensor& a, const at::Tensor& b, int64_t begin, int6
   return sums;
 }
 
-// In one pass over the stored dtype, without float32 copies. Blocks are added in order, so
-// the result does not depend on the thread count.
+// In one pass over the stored dtype, without float32 copies, where the inputs allow. Blocks
+// are added in order, so the result does not depend on the thread count.
 PairSums SumsOf(const at::Tensor& a, const at::Tensor& b) {
+  if (!IsFusable(a) || !IsFusable(b)) {
+    const at::Tensor a32 = a.to(at::kFloat);
+    const at::Tensor b32 = b.to(at::kFloat);
+    return {a32.square().sum().item<double>(), b32.square().sum().item<double>(),
+            a32.mul(b32).sum().item<double>()};
+  }
   const int64_t n = a.numel();
-  const int64_t blocks = (n + kFloatBlock - 1) / kFloatBlock;
-  std::vector<PairSums> partial(blocks);
-  at::parallel_for(0, blocks, 16, [&](int64_t first, int64_t last) {
-    for (int64_t block = first; block < last; ++block) {
-      const int64_t begin = block * kFloatBlock;
-      partial[block] = BlockSums(a, b, begin, std::min(kFloatBlock, n - begin));
-    }
+  std::vector<PairSums> partial((n + kFloatBlock - 1) / kFloatBlock);
+  ForEachBlock(n, [&](int64_t index, int64_t begin, int64_t count) {
+    partial[index] = BlockSums(a, b, begin, count);
   });
   PairSums total;
   for (const PairSums& sums : partial) {
@@ -76,49 +77,12 @@ PairSums SumsOf(const at::Tensor& a, const at::Tensor& b) {
   return total;
 }
 
-ACDC_SIMD_CLONES
-void MixBlock(float coef_a, const at::Tensor& a, float coef_b, const at::Tensor& b, int64_t begin,
-              int64_t count, at::Tensor& out) {
-  float x[kFloatBlock];
-  float y[kFloatBlock];
-  LoadFloats(a, begin, count, x);
-  LoadFloats(b, begin, count, y);
-  for (int64_t j = 0; j < count; ++j) x[j] = coef_a * x[j] + coef_b * y[j];
-  StoreFloats(x, count, out, begin);
-}
-
-// coef_a·a + coef_b·b, written once in `out_dtype`.
-at::Tensor Mix(double coef_a, const at::Tensor& a, double coef_b, const at::Tensor& b,
-               at::ScalarType out_dtype) {
-  if (!IsFusable(a) || !IsFusable(b) || !IsFloatingStorage(out_dtype)) {
-    return (a.to(at::kFloat) * coef_a).add_(b.to(at::kFloat), coef_b).to(out_dtype);
-  }
-  at::Tensor out = at::empty(a.sizes(), a.options().dtype(out_dtype));
-  const int64_t n = a.numel();
-  at::parallel_for(0, (n + kFloatBlock - 1) / kFloatBlock, 16, [&](int64_t first, int64_t last) {
-    for (int64_t block = first; block < last; ++block) {
-      const int64_t begin = block * kFloatBlock;
-      MixBlock(static_cast<float>(coef_a), a, static_cast<float>(coef_b), b, begin,
-               std::min(kFloatBlock, n - begin), out);
-    }
-  });
-  return out;
-}
-
 // Of the flattened tensors: linear fallback when nearly parallel.
 at::Tensor SlerpFlat(double t, const at::Tensor& v0, const at::Tensor& v1,
                      at::ScalarType out_dtype) {
   constexpr double kDotThreshold = 0.9995;
   constexpr double kEps = 1e-8;
-  PairSums sums;
-  if (IsFusable(v0) && IsFusable(v1)) {
-    sums = SumsOf(v0, v1);
-  } else {
-    const at::Tensor a = v0.to(at::kFloat);
-    const at::Tensor b = v1.to(at::kFloat);
-    sums = {a.square().sum().item<double>(), b.square().sum().item<double>(),
-            a.mul(b).sum().item<double>()};
-  }
+  const PairSums sums = SumsOf(v0, v1);
   double norm_a = std::sqrt(sums.aa);
   double norm_b = std::sqrt(sums.bb);
   if (!(norm_a > kEps)) norm_a = 1;
@@ -132,7 +96,7 @@ at::Tensor SlerpFlat(double t, const at::Tensor& v0, const at::Tensor& v1,
     coef_a = std::sin((1 - t) * theta) / sin_theta;
     coef_b = std::sin(t * theta) / sin_theta;
   }
-  return Mix(coef_a, v0, coef_b, v1, out_dtype);
+  return WeightedSum(at::Tensor(), {v0, v1}, {coef_a, coef_b}, out_dtype);
 }
 
 // Row-wise over the last axis of 2-D views [rows, n].

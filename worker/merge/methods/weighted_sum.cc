@@ -1,7 +1,5 @@
 #include "worker/merge/methods/weighted_sum.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 
 #include "worker/merge/methods/float_blocks.h"
@@ -55,11 +53,8 @@ at::Tensor WeightedSum(const at::Tensor& base, const std::vector<at::Tensor>& in
   const std::vector<float> c(coefficients.begin(), coefficients.end());
   at::Tensor out = at::empty(inputs[0].sizes(), inputs[0].options().dtype(out_dtype));
   const int64_t n = out.numel();
-  at::parallel_for(0, (n + kFloatBlock - 1) / kFloatBlock, 16, [&](int64_t first, int64_t last) {
-    for (int64_t block = first; block < last; ++block) {
-      const int64_t begin = block * kFloatBlock;
-      SumBlock(base, inputs, c, begin, std::min(kFloatBlock, n - begin), out);
-    }
+  ForEachBlock(n, [&](int64_t, int64_t begin, int64_t count) {
+    SumBlock(base, inputs, c, begin, count, out);
   });
   return out;
 }
