@@ -29,36 +29,40 @@ at::Tensor SignConsensusAten(const at::Tensor& base, const std::vector<at::Tenso
 
 constexpr int64_t kBlock = 1024;
 
-// Entries [begin, begin + count) of the output. Branch-free (agreement is a 0/1 factor), in
-// blocks, so the compiler vectorises it: the signs of task vectors are coin flips, and
-// branching on them costs a misprediction per entry.
+// mixed += d and divisor += w where d has the elected sign. Never inlined: GCC would fuse
+// the loops of two models into one (unroll-and-jam) that it leaves scalar.
+ACDC_SIMD_CLONES __attribute__((noinline)) void AddAgreeing(const float* d, const float* sign,
+                                                            float w, int64_t count, float* mixed,
+                                                            float* divisor) {
+  for (int64_t j = 0; j < count; ++j) {
+    const bool agrees = d[j] * sign[j] > 0;
+    mixed[j] += agrees ? d[j] : 0.0f;
+    divisor[j] += agrees ? w : 0.0f;
+  }
+}
+
+// Entries [begin, begin + count) of the output. Branch-free (agreement selects the entry or
+// zero), in blocks, so the compiler vectorises it: the signs of task vectors are coin flips,
+// and branching on them costs a misprediction per entry.
 ACDC_SIMD_CLONES
 void ConsensusBlock(const std::vector<const float*>& deltas, const std::vector<float>& weights,
                     const float* base, const ConsensusOptions& options, int64_t begin,
                     int64_t count, float* out) {
-  float sign[kBlock];
+  float sign[kBlock] = {};
   float mixed[kBlock] = {};
   float divisor[kBlock] = {};
-  for (int64_t j = 0; j < count; ++j) sign[j] = 0;
   for (const float* d : deltas) {
     for (int64_t j = 0; j < count; ++j) sign[j] += d[begin + j];
   }
   for (int64_t j = 0; j < count; ++j) sign[j] = sign[j] >= 0 ? 1.0f : -1.0f;
   for (size_t i = 0; i < deltas.size(); ++i) {
-    const float* d = deltas[i] + begin;
-    const float w = weights[i];
-    for (int64_t j = 0; j < count; ++j) {
-      const float agrees = d[j] * sign[j] > 0 ? 1.0f : 0.0f;
-      mixed[j] += d[j] * agrees;
-      divisor[j] += w * agrees;
-    }
+    AddAgreeing(deltas[i] + begin, sign, weights[i], count, mixed, divisor);
   }
+  const bool normalize = options.normalize;
   const auto lambda = static_cast<float>(options.lambda);
   for (int64_t j = 0; j < count; ++j) {
-    float value = mixed[j];
-    if (options.normalize) value /= divisor[j] == 0 ? 1.0f : divisor[j];
-    if (options.lambda != 1) value *= lambda;
-    out[begin + j] = base[begin + j] + value;
+    const float by = normalize && divisor[j] != 0 ? divisor[j] : 1.0f;
+    out[begin + j] = base[begin + j] + mixed[j] / by * lambda;
   }
 }
 
