@@ -139,7 +139,7 @@ absl::Status WriteModelFiles(const MergeRecipe& recipe, const MergePlan& plan,
 }
 
 // Freed tensor memory a merge keeps for its next tensors: all of one layer's float32
-// temporaries (about 450 MB for dare_ties on the benchmark's 0.7B model), with room for wider
+// temporaries (a few hundred MB for dare_ties on the benchmark's 0.7B model), with room for wider
 // models. A fresh buffer displaces kept ones, so this adds little to the peak.
 constexpr size_t kRecycledBytes = size_t{1} << 30;
 

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "worker/merge/methods/simd_clones.h"
+
 namespace acdc {
 namespace {
 
@@ -72,6 +74,25 @@ BlockCounts CountAgainst(const float* data, int64_t n, uint32_t threshold) {
   return counts;
 }
 
+// kept[i] = data[i] where its magnitude key is at least `lowest`, else 0: the blocks where
+// every entry at the threshold is admitted, or none is (all but one block at most).
+ACDC_SIMD_CLONES
+void KeepFrom(const float* data, int64_t begin, int64_t end, uint64_t lowest, float* kept) {
+  for (int64_t i = begin; i < end; ++i) {
+    kept[i] = MagnitudeKey(data[i]) >= lowest ? data[i] : 0.0f;
+  }
+}
+
+// The block where only the first `admitted` entries at the threshold are kept.
+void KeepFirstEqual(const float* data, int64_t begin, int64_t end, uint32_t threshold,
+                    int64_t admitted, float* kept) {
+  for (int64_t i = begin; i < end; ++i) {
+    const uint32_t key = MagnitudeKey(data[i]);
+    const bool keep = key > threshold || (key == threshold && admitted-- > 0);
+    kept[i] = keep ? data[i] : 0.0f;
+  }
+}
+
 }  // namespace
 
 float KthLargestMagnitude(const at::Tensor& x, int64_t k) {
@@ -102,11 +123,13 @@ at::Tensor KeepLargestMagnitudes(const at::Tensor& x, int64_t k) {
   at::parallel_for(
       0, static_cast<int64_t>(equal_before.size()), 1, [&](int64_t first, int64_t last) {
         for (int64_t b = first; b < last; ++b) {
-          int64_t rank = equal_before[b];
-          for (int64_t i = b * kCountBlock; i < std::min(n, (b + 1) * kCountBlock); ++i) {
-            const uint32_t key = MagnitudeKey(data[i]);
-            const bool keep = key > threshold || (key == threshold && rank++ < room);
-            kept[i] = keep ? data[i] : 0.0f;
+          const int64_t begin = b * kCountBlock;
+          const int64_t end = std::min(n, begin + kCountBlock);
+          const int64_t admitted = std::clamp<int64_t>(room - equal_before[b], 0, counts.equal[b]);
+          if (admitted == 0 || admitted == counts.equal[b]) {
+            KeepFrom(data, begin, end, admitted == 0 ? threshold + 1 : threshold, kept);
+          } else {
+            KeepFirstEqual(data, begin, end, threshold, admitted, kept);
           }
         }
       });
