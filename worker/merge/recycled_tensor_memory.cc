@@ -5,9 +5,13 @@
 #include <c10/util/Exception.h>
 #include <sys/mman.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <list>
 #include <mutex>
+#include <unordered_map>
 
 namespace acdc {
 namespace {
@@ -20,8 +24,11 @@ struct Block {
   size_t size;
 };
 
-// The allocator installed as torch's CPU allocator while a scope is alive. It is never
-// destroyed: a tensor made under a scope may be freed long after it ends.
+// torch's CPU allocator from the first scope on. It is installed once and never removed or
+// destroyed, because tensors made under a scope may be freed long after it ends, and because
+// c10 does not guard its allocator slot against concurrent use; outside a scope it forwards
+// everything to the allocator it replaced. The context of its data pointers is the data
+// itself, as with c10's default allocator, so raw_allocate/raw_deallocate (oneDNN) work too.
 class Recycler final : public c10::Allocator {
  public:
   static Recycler& Get() {
@@ -32,9 +39,8 @@ class Recycler final : public c10::Allocator {
   void Enter(size_t kept_bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (scopes_++ > 0) return;
-    previous_ = c10::GetCPUAllocator();
     budget_ = kept_bytes;
-    c10::SetCPUAllocator(this);
+    recycling_.store(true, std::memory_order_release);
   }
 
   void Leave() {
@@ -42,10 +48,9 @@ class Recycler final : public c10::Allocator {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (--scopes_ > 0) return;
-      if (c10::GetCPUAllocator() == this) c10::SetCPUAllocator(previous_);
+      recycling_.store(false, std::memory_order_release);
       budget_ = 0;
-      dropped.swap(kept_);
-      kept_bytes_ = 0;
+      dropped = TakeOldest(kept_bytes_);
     }
     Unmap(dropped);
   }
@@ -56,19 +61,27 @@ class Recycler final : public c10::Allocator {
   }
 
   c10::DataPtr allocate(size_t n) override {
-    if (n < kMinRecycledBytes) return previous_->allocate(n);
+    if (n < kMinRecycledBytes || !recycling_.load(std::memory_order_acquire)) {
+      return previous_->allocate(n);
+    }
+    TORCH_CHECK_WITH(OutOfMemoryError, n <= SIZE_MAX - kGranule, "cannot allocate ", n,
+                     " bytes for a tensor");
     const size_t size = (n + kGranule - 1) / kGranule * kGranule;
-    Block* block = new Block{Reuse(size), size};
-    if (block->data == nullptr) block->data = Map(size);
-    return {block->data, block, &Recycler::Free, c10::Device(c10::DeviceType::CPU)};
+    void* data = TakeKept(size);
+    if (data == nullptr) data = Map(size);
+    std::lock_guard<std::mutex> lock(mutex_);
+    live_.emplace(data, size);
+    return {data, data, &Recycler::Free, c10::Device(c10::DeviceType::CPU)};
   }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &Recycler::Free; }
 
   void copy_data(void* dest, const void* src, std::size_t count) const override {
     default_copy_data(dest, src, count);
   }
 
  private:
-  Recycler() = default;
+  Recycler() : previous_(c10::GetCPUAllocator()) { c10::SetCPUAllocator(this); }
 
   static void* Map(size_t size) {
     void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -77,10 +90,14 @@ class Recycler final : public c10::Allocator {
     return data;
   }
 
-  // A kept buffer of exactly `size` bytes, the most recently freed one; null if none. On a
-  // miss, kept buffers of about `size` bytes (least recently freed first) are returned to the
-  // system, so that the fresh buffer replaces them instead of adding to the process's memory.
-  void* Reuse(size_t size) {
+  static void Unmap(const std::list<Block>& blocks) {
+    for (const Block& block : blocks) munmap(block.data, block.size);
+  }
+
+  // The most recently freed kept buffer of exactly `size` bytes; null if none. On a miss, the
+  // least recently freed buffers, `size` bytes or more in all, go back to the system, so that
+  // the fresh buffer replaces them instead of adding to the process's memory.
+  void* TakeKept(size_t size) {
     std::list<Block> dropped;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -91,46 +108,56 @@ class Recycler final : public c10::Allocator {
         kept_.erase(std::next(it).base());
         return data;
       }
-      for (size_t freed = 0; freed < size && !kept_.empty();) {
-        freed += kept_.front().size;
-        kept_bytes_ -= kept_.front().size;
-        dropped.splice(dropped.end(), kept_, kept_.begin());
-      }
+      dropped = TakeOldest(size);
     }
     Unmap(dropped);
     return nullptr;
   }
 
-  static void Unmap(const std::list<Block>& blocks) {
-    for (const Block& block : blocks) munmap(block.data, block.size);
+  // Removes the least recently freed kept buffers until `bytes` or more are out; the caller
+  // holds mutex_ and unmaps them after releasing it.
+  std::list<Block> TakeOldest(size_t bytes) {
+    std::list<Block> taken;
+    for (size_t freed = 0; freed < bytes && !kept_.empty();) {
+      freed += kept_.front().size;
+      kept_bytes_ -= kept_.front().size;
+      taken.splice(taken.end(), kept_, kept_.begin());
+    }
+    return taken;
   }
 
-  static void Free(void* context) {
-    Block* block = static_cast<Block*>(context);
-    Get().Keep(*block);
-    delete block;
+  static void Free(void* data) {
+    Recycler& recycler = Get();
+    if (recycler.Keep(data)) return;
+    const c10::DeleterFnPtr deleter = recycler.previous_->raw_deleter();
+    TORCH_CHECK(deleter != nullptr, "the CPU allocator acdc replaced cannot free raw memory");
+    deleter(data);
   }
 
-  // Keeps `block` for reuse, dropping the least recently freed ones past the budget.
-  void Keep(const Block& block) {
+  // Keeps a buffer of ours for reuse, dropping the least recently freed ones past the budget;
+  // false for memory the previous allocator gave out (through raw_allocate).
+  bool Keep(void* data) {
     std::list<Block> dropped;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      kept_.push_back(block);
-      kept_bytes_ += block.size;
-      while (kept_bytes_ > budget_) {
-        kept_bytes_ -= kept_.front().size;
-        dropped.splice(dropped.end(), kept_, kept_.begin());
-      }
+      const auto live = live_.find(data);
+      if (live == live_.end()) return false;
+      kept_.push_back({data, live->second});
+      kept_bytes_ += live->second;
+      live_.erase(live);
+      if (kept_bytes_ > budget_) dropped = TakeOldest(kept_bytes_ - budget_);
     }
     Unmap(dropped);
+    return true;
   }
 
+  c10::Allocator* const previous_;
+  std::atomic<bool> recycling_ = false;
   std::mutex mutex_;
   int scopes_ = 0;
-  c10::Allocator* previous_ = nullptr;
   size_t budget_ = 0;
-  std::list<Block> kept_;  // least recently freed first
+  std::unordered_map<void*, size_t> live_;  // buffers of ours held by tensors: data -> size
+  std::list<Block> kept_;                   // least recently freed first
   size_t kept_bytes_ = 0;
 };
 

@@ -6,6 +6,10 @@
 // is kept (up to a byte budget, least recently freed dropped first) for the next tensor of
 // the same size. A fresh buffer first returns as many kept bytes to the system, so keeping
 // adds little to the peak. Smaller tensors go to the allocator that was in place before.
+//
+// The scope acts on the whole process: large tensors of other threads (a worker's other job
+// slots) are recycled too while it is alive, within the same budget. Scopes nest; the
+// outermost one's budget holds.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +22,8 @@ class RecycledTensorMemory {
  public:
   // `kept_bytes`: the most freed memory held for reuse at any time.
   explicit RecycledTensorMemory(size_t kept_bytes);
-  // Restores the previous CPU allocator (when no other scope is alive) and returns the kept
-  // memory to the system. Tensors still alive stay valid and are unmapped when freed.
+  // When no other scope is alive, stops recycling and returns the kept memory to the system.
+  // Tensors still alive stay valid and are unmapped when freed.
   ~RecycledTensorMemory();
   RecycledTensorMemory(const RecycledTensorMemory&) = delete;
   RecycledTensorMemory& operator=(const RecycledTensorMemory&) = delete;

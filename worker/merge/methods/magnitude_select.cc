@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "worker/merge/methods/simd_clones.h"
@@ -19,17 +20,38 @@ uint32_t MagnitudeKey(float value) {
   return bits & 0x7fffffffu;
 }
 
-// Histogram of (key >> shift) & 0xffff over the entries whose key >> 16 equals `prefix`
-// (every entry when shift is 16), summed over threads.
-std::vector<int64_t> Histogram(const float* data, int64_t n, int shift, int64_t prefix) {
+void AddHighBins(const float* data, int64_t begin, int64_t end, int64_t* bins) {
+  for (int64_t i = begin; i < end; ++i) ++bins[MagnitudeKey(data[i]) >> 16];
+}
+
+// Only a small share of the keys has the high bits `prefix`, so each group of 16 is probed
+// with one vectorised count first and scattered into the bins only when it holds a match.
+constexpr int64_t kProbe = 16;
+
+ACDC_SIMD_CLONES
+void AddLowBins(const float* data, int64_t begin, int64_t end, uint32_t prefix, int64_t* bins) {
+  for (int64_t group = begin; group < end; group += kProbe) {
+    const int64_t group_end = std::min(end, group + kProbe);
+    int matches = 0;
+    for (int64_t i = group; i < group_end; ++i) matches += (MagnitudeKey(data[i]) >> 16) == prefix;
+    if (matches == 0) continue;
+    for (int64_t i = group; i < group_end; ++i) {
+      const uint32_t key = MagnitudeKey(data[i]);
+      if ((key >> 16) == prefix) ++bins[key & 0xffffu];
+    }
+  }
+}
+
+// Histogram of the keys' high 16 bits, or (with a prefix) of the low 16 bits of the keys whose
+// high bits are that prefix; summed over threads.
+std::vector<int64_t> Histogram(const float* data, int64_t n, std::optional<uint32_t> prefix) {
   std::vector<std::vector<int64_t>> partial(at::get_num_threads(), std::vector<int64_t>(kBins));
   at::parallel_for(0, n, 1 << 16, [&](int64_t begin, int64_t end) {
-    std::vector<int64_t>& bins = partial[at::get_thread_num()];
-    for (int64_t i = begin; i < end; ++i) {
-      const uint32_t key = MagnitudeKey(data[i]);
-      if (shift == 16 || static_cast<int64_t>(key >> 16) == prefix) {
-        ++bins[(key >> shift) & 0xffffu];
-      }
+    int64_t* bins = partial[at::get_thread_num()].data();
+    if (prefix) {
+      AddLowBins(data, begin, end, *prefix, bins);
+    } else {
+      AddHighBins(data, begin, end, bins);
     }
   });
   std::vector<int64_t> total(kBins);
@@ -77,7 +99,7 @@ BlockCounts CountAgainst(const float* data, int64_t n, uint32_t threshold) {
 // kept[i] = data[i] where its magnitude key is at least `lowest`, else 0: the blocks where
 // every entry at the threshold is admitted, or none is (all but one block at most).
 ACDC_SIMD_CLONES
-void KeepFrom(const float* data, int64_t begin, int64_t end, uint64_t lowest, float* kept) {
+void KeepFrom(const float* data, int64_t begin, int64_t end, uint32_t lowest, float* kept) {
   for (int64_t i = begin; i < end; ++i) {
     kept[i] = MagnitudeKey(data[i]) >= lowest ? data[i] : 0.0f;
   }
@@ -98,8 +120,8 @@ void KeepFirstEqual(const float* data, int64_t begin, int64_t end, uint32_t thre
 float KthLargestMagnitude(const at::Tensor& x, int64_t k) {
   const float* data = x.const_data_ptr<float>();
   const int64_t n = x.numel();
-  const int high = SelectBin(Histogram(data, n, 16, 0), k);
-  const int low = SelectBin(Histogram(data, n, 0, high), k);
+  const int high = SelectBin(Histogram(data, n, std::nullopt), k);
+  const int low = SelectBin(Histogram(data, n, static_cast<uint32_t>(high)), k);
   const uint32_t key = (static_cast<uint32_t>(high) << 16) | static_cast<uint32_t>(low);
   float value;
   std::memcpy(&value, &key, sizeof(value));

@@ -29,21 +29,23 @@ at::Tensor SignConsensusAten(const at::Tensor& base, const std::vector<at::Tenso
 
 constexpr int64_t kBlock = 1024;
 
-// mixed += d and divisor += w where d has the elected sign. Never inlined: GCC would fuse
-// the loops of two models into one (unroll-and-jam) that it leaves scalar.
+// mixed += d and divisor += w where d has the elected sign. Agreement is a 0/1 factor rather
+// than a select, so a NaN or infinite delta still poisons the sum as it does in mergekit.
+// Never inlined: GCC would fuse the loops of two models into one (unroll-and-jam) that it
+// leaves scalar.
 ACDC_SIMD_CLONES __attribute__((noinline)) void AddAgreeing(const float* d, const float* sign,
                                                             float w, int64_t count, float* mixed,
                                                             float* divisor) {
   for (int64_t j = 0; j < count; ++j) {
-    const bool agrees = d[j] * sign[j] > 0;
-    mixed[j] += agrees ? d[j] : 0.0f;
-    divisor[j] += agrees ? w : 0.0f;
+    const float agrees = d[j] * sign[j] > 0 ? 1.0f : 0.0f;
+    mixed[j] += d[j] * agrees;
+    divisor[j] += w * agrees;
   }
 }
 
-// Entries [begin, begin + count) of the output. Branch-free (agreement selects the entry or
-// zero), in blocks, so the compiler vectorises it: the signs of task vectors are coin flips,
-// and branching on them costs a misprediction per entry.
+// Entries [begin, begin + count) of the output. Branch-free, in blocks, so the compiler vectorises
+// it: the signs of task vectors are coin flips, and branching on them costs a misprediction per
+// entry.
 ACDC_SIMD_CLONES
 void ConsensusBlock(const std::vector<const float*>& deltas, const std::vector<float>& weights,
                     const float* base, const ConsensusOptions& options, int64_t begin,
