@@ -52,6 +52,13 @@ at::Tensor Decoder::Logits(const at::Tensor& hidden) const {
   return Project(hidden, weights_.lm_head, {}, weights_.lm_head_packed).to(at::kFloat);
 }
 
+at::Tensor Decoder::GreedyTokens(const at::Tensor& hidden) const {
+  if (weights_.greedy_head.defined() && hidden.scalar_type() == at::kFloat) {
+    return acdc::GreedyTokens(hidden, weights_.greedy_head, weights_.lm_head_packed);
+  }
+  return Logits(hidden).argmax(-1);
+}
+
 at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor& x,
                               const RopeAngles& rope, const at::Tensor& mask,
                               KvCache& cache) const {

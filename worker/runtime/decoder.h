@@ -21,6 +21,9 @@ class Decoder {
                      const at::Tensor& key_valid, KvCache& cache) const;
   // hidden [..., D] -> logits [..., V] in fp32.
   at::Tensor Logits(const at::Tensor& hidden) const;
+  // hidden [B, D] -> [B] int64: Logits(hidden).argmax(-1), from the int8 screen of
+  // greedy_head.h where the weights have one.
+  at::Tensor GreedyTokens(const at::Tensor& hidden) const;
 
   const ModelConfig& config() const { return config_; }
   at::ScalarType dtype() const { return weights_.embed.scalar_type(); }

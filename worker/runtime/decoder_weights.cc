@@ -117,6 +117,7 @@ void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
   for (const WeightSlot& slot : WeightSlots(config, weights)) {
     const auto target = packed.find(slot.tensor);
     if (target == packed.end()) continue;
+    if (slot.tensor == &weights.lm_head) weights.greedy_head = MakeGreedyHead(weights.lm_head);
     *target->second = PackForLinear(*slot.tensor);
     *slot.tensor = at::Tensor();
     if (absl::StatusOr<const TensorEntry*> entry = checkpoint.Find(slot.name); entry.ok()) {
@@ -126,6 +127,7 @@ void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
   // A tied head is the embedding, whose rows are still looked up: its pages stay.
   if (config.tie_word_embeddings) {
     weights.lm_head_packed = PackForLinear(weights.embed);
+    weights.greedy_head = MakeGreedyHead(weights.embed);
     weights.lm_head = at::Tensor();
   }
 }

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/model/model_config.h"
 #include "common/safetensors/checkpoint.h"
+#include "worker/runtime/greedy_head.h"
 #include "worker/runtime/linear.h"
 
 namespace acdc {
@@ -38,6 +39,7 @@ struct DecoderWeights {
   at::Tensor final_norm;        // [D]
   at::Tensor lm_head;           // [V, D]; the embedding itself when tied
   PackedWeight lm_head_packed;  // see PackedProjections
+  GreedyHead greedy_head;       // beside lm_head_packed, for greedy decoding (greedy_head.h)
 };
 
 // Where each checkpoint tensor of `config` goes in `weights`: its Hugging Face name, shape and
@@ -55,9 +57,9 @@ absl::StatusOr<DecoderWeights> LoadDecoderWeights(const Checkpoint& checkpoint,
                                                   at::Device device);
 
 // Packs every projection and the output head for PackedLinear where it runs (fp32 on a CPU
-// with AVX-512F) and drops their row-major tensors (left undefined) and the checkpoint pages
-// they were read from, so the model is held once. For inference only: nothing can be trained
-// or saved from the weights afterwards.
+// with AVX-512F), makes the head's int8 copy for greedy decoding, and drops their row-major tensors
+// (left undefined) and the checkpoint pages they were read from, so the model is held once. For
+// inference only: nothing can be trained or saved from the weights afterwards.
 void PackForDecoding(const ModelConfig& config, const Checkpoint& checkpoint,
                      DecoderWeights& weights);
 

@@ -160,8 +160,7 @@ class TorchLanguageModel : public LanguageModel {
     at::Tensor positions = (key_valid.to(at::kLong).cumsum(-1) - 1).clamp_min(0);
 
     KvCache cache = NewCache(batch, longest + options.max_new_tokens);
-    at::Tensor hidden = decoder_.Forward(ids, positions, key_valid, cache);
-    at::Tensor logits = decoder_.Logits(hidden.select(1, -1));
+    at::Tensor last_hidden = decoder_.Forward(ids, positions, key_valid, cache).select(1, -1);
     at::Tensor last_position = positions.select(1, -1);
     Sampler sampler(options, prompts.size());
     std::vector<bool> done(prompts.size(), false);
@@ -170,7 +169,7 @@ class TorchLanguageModel : public LanguageModel {
     std::vector<int64_t> active(prompts.size());
     std::iota(active.begin(), active.end(), 0);
     for (int step = 0; step < options.max_new_tokens; ++step) {
-      at::Tensor next = sampler.Next(logits, active);
+      at::Tensor next = NextTokens(last_hidden, options, sampler, active);
       at::Tensor next_cpu = next.cpu();
       const int64_t* picked = next_cpu.data_ptr<int64_t>();
       for (size_t position = 0; position < active.size(); ++position) {
@@ -200,11 +199,18 @@ class TorchLanguageModel : public LanguageModel {
       const int64_t rows = static_cast<int64_t>(active.size());
       key_valid = at::cat({key_valid, at::ones({rows, 1}, key_valid.options())}, 1);
       last_position = last_position + 1;
-      hidden =
-          decoder_.Forward(next.view({rows, 1}), last_position.view({rows, 1}), key_valid, cache);
-      logits = decoder_.Logits(hidden.select(1, -1));
+      last_hidden =
+          decoder_.Forward(next.view({rows, 1}), last_position.view({rows, 1}), key_valid, cache)
+              .select(1, -1);
     }
     return out;
+  }
+
+  // Greedy decoding does without the full logits (Decoder::GreedyTokens); sampling needs them.
+  at::Tensor NextTokens(const at::Tensor& last_hidden, const SamplingOptions& options,
+                        Sampler& sampler, const std::vector<int64_t>& active) const {
+    if (options.temperature <= 0) return decoder_.GreedyTokens(last_hidden);
+    return sampler.Next(decoder_.Logits(last_hidden), active);
   }
 
   // Removes the finished rows from `active`; returns the batch positions kept, as an index

@@ -17,10 +17,17 @@ __mmask16 ColumnMask(int64_t col, int64_t n) {
   return static_cast<__mmask16>((1u << left) - 1);
 }
 
+// 16 panel weights as floats.
+__attribute__((target("avx512f"))) __m512 Load16(const float* w) { return _mm512_loadu_ps(w); }
+__attribute__((target("avx512f"))) __m512 Load16(const int8_t* w) {
+  return _mm512_cvtepi32_ps(
+      _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w))));
+}
+
 // MR rows of x against NP consecutive panels: MR×NP accumulators of 16 outputs each, one
 // broadcast of x and NP panel loads per k. Compiled for AVX-512 only; callers check the CPU.
-template <int MR, int NP>
-__attribute__((target("avx512f"))) void Tile(const float* x, int64_t k, const float* panels,
+template <int MR, int NP, typename W>
+__attribute__((target("avx512f"))) void Tile(const float* x, int64_t k, const W* panels,
                                              int64_t col, int64_t n, const float* bias, float* y) {
   __m512 acc[MR][NP];
 #pragma GCC unroll 8
@@ -31,7 +38,7 @@ __attribute__((target("avx512f"))) void Tile(const float* x, int64_t k, const fl
   for (int64_t kk = 0; kk < k; ++kk) {
     __m512 w[NP];
 #pragma GCC unroll 4
-    for (int j = 0; j < NP; ++j) w[j] = _mm512_loadu_ps(panels + (j * k + kk) * kPanelWidth);
+    for (int j = 0; j < NP; ++j) w[j] = Load16(panels + (j * k + kk) * kPanelWidth);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       const __m512 xv = _mm512_set1_ps(x[i * k + kk]);
@@ -52,46 +59,41 @@ __attribute__((target("avx512f"))) void Tile(const float* x, int64_t k, const fl
 }
 
 // All m rows against NP panels starting at panel p, in row blocks of 8, 4, 2 and 1.
-template <int NP>
-void PanelGroup(const float* x, int64_t m, int64_t k, const float* panels, int64_t p, int64_t n,
+template <int NP, typename W>
+void PanelGroup(const float* x, int64_t m, int64_t k, const W* panels, int64_t p, int64_t n,
                 const float* bias, float* y) {
-  const float* group = panels + p * k * kPanelWidth;
+  const W* group = panels + p * k * kPanelWidth;
   const int64_t col = p * kPanelWidth;
   int64_t m0 = 0;
-  for (; m0 + 8 <= m; m0 += 8) Tile<8, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+  for (; m0 + 8 <= m; m0 += 8) Tile<8, NP, W>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
   if (m0 + 4 <= m) {
-    Tile<4, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+    Tile<4, NP, W>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
     m0 += 4;
   }
   if (m0 + 2 <= m) {
-    Tile<2, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+    Tile<2, NP, W>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
     m0 += 2;
   }
-  if (m0 < m) Tile<1, NP>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
+  if (m0 < m) Tile<1, NP, W>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
 }
 
-}  // namespace
-
-bool PackedGemmAvailable() {
-  static const bool available = __builtin_cpu_supports("avx512f");
-  return available;
-}
-
-void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t panel_begin,
-                int64_t panel_end) {
+template <typename W>
+void PackPanelsOf(const W* w, int64_t n, int64_t k, W* panels, int64_t panel_begin,
+                  int64_t panel_end) {
   for (int64_t p = panel_begin; p < panel_end; ++p) {
-    float* panel = panels + p * k * kPanelWidth;
+    W* panel = panels + p * k * kPanelWidth;
     for (int64_t j = 0; j < kPanelWidth; ++j) {
       const int64_t row = p * kPanelWidth + j;
       for (int64_t kk = 0; kk < k; ++kk) {
-        panel[kk * kPanelWidth + j] = row < n ? w[row * k + kk] : 0.0f;
+        panel[kk * kPanelWidth + j] = row < n ? w[row * k + kk] : W{0};
       }
     }
   }
 }
 
-void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
+template <typename W>
+void PackedGemmOf(const float* x, int64_t m, int64_t k, const W* panels, int64_t n,
+                  const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
   // Rows in chunks that stay in L2 while every panel passes over them (a prefill has
   // thousands). Three panels (48 outputs) by 8 rows: 24 accumulators, the most the 32
   // registers hold beside the panel loads and the broadcast.
@@ -108,6 +110,33 @@ void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64
     }
     if (p < panel_end) PanelGroup<1>(xc, rows, k, panels, p, n, bias, yc);
   }
+}
+
+}  // namespace
+
+bool PackedGemmAvailable() {
+  static const bool available = __builtin_cpu_supports("avx512f");
+  return available;
+}
+
+void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t panel_begin,
+                int64_t panel_end) {
+  PackPanelsOf(w, n, k, panels, panel_begin, panel_end);
+}
+
+void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t panel_begin,
+                int64_t panel_end) {
+  PackPanelsOf(w, n, k, panels, panel_begin, panel_end);
+}
+
+void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
+                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
+  PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
+}
+
+void PackedGemm(const float* x, int64_t m, int64_t k, const int8_t* panels, int64_t n,
+                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
+  PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
 }
 
 }  // namespace acdc

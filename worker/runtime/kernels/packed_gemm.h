@@ -2,7 +2,8 @@
 // output rows stored k-major: for each k, the 16 weights of a panel sit side by side. A
 // broadcast x value then multiplies 16 outputs in one FMA, so accumulators need no horizontal
 // sums and each panel streams front to back (1.7x the row-major 4×4 kernel it replaced, at 16
-// rows). Torch-free: raw row-major pointers.
+// rows). Torch-free: raw row-major pointers. Panels of int8 weights (a quantised copy, scaled
+// by the caller) run the same kernel, converted to float as they load.
 #pragma once
 
 #include <cstdint>
@@ -21,10 +22,16 @@ bool PackedGemmAvailable();
 // Packs panels [panel_begin, panel_end), so callers can split the work across threads.
 void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t panel_begin,
                 int64_t panel_end);
+void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t panel_begin,
+                int64_t panel_end);
 
 // x [m, k] row-major, bias [n] or null, y [m, n] row-major: the output columns of panels
 // [panel_begin, panel_end).
+// An output's value depends only on its panel and its row of x (one FMA chain over k), not on
+// the range or m, so a product restricted to a few panels matches the full one bit for bit.
 void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
+                const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
+void PackedGemm(const float* x, int64_t m, int64_t k, const int8_t* panels, int64_t n,
                 const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
 
 }  // namespace acdc
