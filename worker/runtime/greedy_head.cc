@@ -13,8 +13,6 @@ namespace {
 
 // Rows quantised at a time: whole panels.
 constexpr int64_t kQuantiseRows = 64 * kPanelWidth;
-// Panels per parallel_for chunk, as in PackedLinear.
-constexpr int64_t kPanelGrain = 6;
 // Past this share of the panels (1/8) the screen saves little: the row takes the full product.
 constexpr int64_t kCandidateShareInverse = 8;
 

@@ -5,13 +5,6 @@
 #include "worker/runtime/kernels/packed_gemm.h"
 
 namespace acdc {
-namespace {
-
-// Panels per parallel_for chunk: each thread streams its own share of the weights.
-constexpr int64_t kPanelGrain = 6;
-
-}  // namespace
-
 at::Tensor Linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   return at::linear(x, weight, bias);
 }

@@ -7,14 +7,12 @@
 namespace acdc {
 
 Sampler::Sampler(const SamplingOptions& options, size_t rows) : options_(options) {
-  if (options_.temperature <= 0) return;
   for (size_t row = 0; row < rows; ++row) {
     generators_.push_back(at::make_generator<at::CPUGeneratorImpl>(options_.seed + row));
   }
 }
 
 at::Tensor Sampler::Next(const at::Tensor& logits, const std::vector<int64_t>& rows) {
-  if (options_.temperature <= 0) return logits.argmax(-1);
   at::Tensor probs = at::softmax(Filter(logits / options_.temperature), -1).to(at::kCPU);
   std::vector<at::Tensor> picks;
   for (int64_t i = 0; i < probs.size(0); ++i) {

@@ -1,5 +1,6 @@
-// Picks each row's next token from its logits: greedy, or seeded sampling with temperature,
-// top-k and top-p applied in transformers' order.
+// Picks each row's next token from its logits by seeded sampling, with temperature, top-k and
+// top-p applied in transformers' order. Greedy decoding does not come here: it needs no full
+// logits (Decoder::GreedyTokens).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -13,8 +14,8 @@ namespace acdc {
 class Sampler {
  public:
   Sampler(const SamplingOptions& options, size_t rows);
-  // logits [B, V] fp32 -> [B] int64. `rows[i]` is the row (of those the sampler was made
-  // for) that batch position i holds: rows leave the batch as they finish.
+  // logits [B, V] fp32 -> [B] int64, for options.temperature > 0. `rows[i]` is the row (of those
+  // the sampler was made for) that batch position i holds: rows leave the batch as they finish.
   at::Tensor Next(const at::Tensor& logits, const std::vector<int64_t>& rows);
 
  private:

@@ -12,6 +12,10 @@ namespace acdc {
 
 inline constexpr int64_t kPanelWidth = 16;
 
+// Panels per parallel_for chunk for callers that split a product (or a packing) over threads:
+// each thread streams its own share of the weights.
+inline constexpr int64_t kPanelGrain = 6;
+
 // Panels holding n output rows: n / 16 rounded up.
 inline int64_t PanelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
 
