@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "worker/runtime/attention.h"
 #include "worker/runtime/kernels/rms_norm.h"
 #include "worker/runtime/linear.h"
 #include "worker/runtime/rotary.h"
@@ -75,12 +76,8 @@ at::Tensor Decoder::Attention(const LayerWeights& w, int layer, const at::Tensor
   q = ApplyRope(q, rope);
   k = ApplyRope(k, rope);
   auto [keys, values] = cache.Append(layer, k, v);
-  // Grouped-query attention: each key/value head serves consecutive query heads; SDPA shares
-  // them itself (enable_gqa) instead of copying the cache per step.
-  const bool grouped = config_.num_attention_heads != config_.num_key_value_heads;
-  at::Tensor attended = at::scaled_dot_product_attention(
-      q, keys, values, mask, /*dropout_p=*/0.0, /*is_causal=*/false,
-      /*scale=*/1.0 / std::sqrt(static_cast<double>(hd)), /*enable_gqa=*/grouped);
+  at::Tensor attended =
+      Attend(q, keys, values, mask, /*scale=*/1.0 / std::sqrt(static_cast<double>(hd)));
   at::Tensor merged = attended.transpose(1, 2).reshape({batch, steps, -1});
   return Project(merged, w.o, w.o_bias, w.packed.o);
 }

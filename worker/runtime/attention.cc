@@ -1,0 +1,61 @@
+#include "worker/runtime/attention.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+
+#include <vector>
+
+#include "worker/runtime/kernels/decode_attention.h"
+
+namespace acdc {
+namespace {
+
+// Key and value elements a thread's share should read at least, so that short caches at
+// batch 1 stay on one thread rather than pay for a parallel region.
+constexpr int64_t kMinElementsPerChunk = 32768;
+
+bool RunsDecodeKernel(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values) {
+  return DecodeAttentionAvailable() && q.is_cpu() && q.scalar_type() == at::kFloat &&
+         q.size(2) == 1 && keys.scalar_type() == at::kFloat && values.scalar_type() == at::kFloat &&
+         keys.stride(3) == 1 && keys.stride(2) == keys.size(3) && values.stride(3) == 1 &&
+         values.stride(2) == values.size(3) && !at::GradMode::is_enabled();
+}
+
+at::Tensor AttendDecodeStep(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                            const at::Tensor& mask, double scale) {
+  const int64_t batch = q.size(0), heads = q.size(1), dim = q.size(3);
+  const int64_t group = heads / keys.size(1);
+  const int64_t key_count = keys.size(2);
+  const at::Tensor query = q.contiguous();
+  const at::Tensor allowed = mask.contiguous();  // [B, 1, 1, S]
+  at::Tensor out = at::empty_like(query);
+  const float* qp = query.data_ptr<float>();
+  const float* kp = keys.data_ptr<float>();
+  const float* vp = values.data_ptr<float>();
+  const bool* ap = allowed.data_ptr<bool>();
+  float* op = out.data_ptr<float>();
+  const int64_t grain = std::max<int64_t>(1, kMinElementsPerChunk / (2 * key_count * dim));
+  at::parallel_for(0, batch * heads, grain, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(key_count);
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t b = task / heads, kv_head = task % heads / group;
+      const int64_t offset_k = b * keys.stride(0) + kv_head * keys.stride(1);
+      const int64_t offset_v = b * values.stride(0) + kv_head * values.stride(1);
+      AttendOneQuery(qp + task * dim, kp + offset_k, vp + offset_v, key_count, dim,
+                     ap + b * key_count, static_cast<float>(scale), scores.data(), op + task * dim);
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+at::Tensor Attend(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                  const at::Tensor& mask, double scale) {
+  if (RunsDecodeKernel(q, keys, values)) return AttendDecodeStep(q, keys, values, mask, scale);
+  const bool grouped = q.size(1) != keys.size(1);
+  return at::scaled_dot_product_attention(q, keys, values, mask, /*dropout_p=*/0.0,
+                                          /*is_causal=*/false, scale, /*enable_gqa=*/grouped);
+}
+
+}  // namespace acdc

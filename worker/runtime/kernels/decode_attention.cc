@@ -1,0 +1,81 @@
+#include "worker/runtime/kernels/decode_attention.h"
+
+// GCC 12's AVX-512 shuffles start from _mm512_undefined_ps, which -Wmaybe-uninitialized
+// reports once they are inlined (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <cmath>
+#include <limits>
+
+namespace acdc {
+namespace {
+
+constexpr int64_t kLanes = 16;
+
+// Lanes [0, count) set, for the ragged end of a row.
+__attribute__((target("avx512f"))) __mmask16 FirstLanes(int64_t count) {
+  return count >= kLanes ? static_cast<__mmask16>(0xFFFF)
+                         : static_cast<__mmask16>((1u << count) - 1);
+}
+
+__attribute__((target("avx512f"))) float Dot(const float* a, const float* b, int64_t dim) {
+  __m512 even = _mm512_setzero_ps();
+  __m512 odd = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 2 * kLanes <= dim; j += 2 * kLanes) {
+    even = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), even);
+    odd = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + kLanes), _mm512_loadu_ps(b + j + kLanes), odd);
+  }
+  for (; j < dim; j += kLanes) {
+    const __mmask16 lanes = FirstLanes(dim - j);
+    even = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, a + j), _mm512_maskz_loadu_ps(lanes, b + j),
+                           even);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(even, odd));
+}
+
+// out[0, dim) += weight · row[0, dim).
+__attribute__((target("avx512f"))) void AddScaled(float weight, const float* row, int64_t dim,
+                                                  float* out) {
+  const __m512 w = _mm512_set1_ps(weight);
+  for (int64_t j = 0; j < dim; j += kLanes) {
+    const __mmask16 lanes = FirstLanes(dim - j);
+    const __m512 sum = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(lanes, row + j),
+                                       _mm512_maskz_loadu_ps(lanes, out + j));
+    _mm512_mask_storeu_ps(out + j, lanes, sum);
+  }
+}
+
+}  // namespace
+
+bool DecodeAttentionAvailable() {
+  static const bool available = __builtin_cpu_supports("avx512f");
+  return available;
+}
+
+__attribute__((target("avx512f"))) void AttendOneQuery(const float* q, const float* keys,
+                                                       const float* values, int64_t key_count,
+                                                       int64_t dim, const bool* allowed,
+                                                       float scale, float* scores, float* out) {
+  float top = -std::numeric_limits<float>::infinity();
+  for (int64_t s = 0; s < key_count; ++s) {
+    if (!allowed[s]) continue;
+    scores[s] = Dot(q, keys + s * dim, dim) * scale;
+    if (scores[s] > top) top = scores[s];
+  }
+  for (int64_t j = 0; j < dim; ++j) out[j] = 0;
+  float total = 0;
+  for (int64_t s = 0; s < key_count; ++s) {
+    if (!allowed[s]) continue;
+    const float weight = std::exp(scores[s] - top);
+    total += weight;
+    AddScaled(weight, values + s * dim, dim, out);
+  }
+  const float inverse = 1.0f / total;
+  for (int64_t j = 0; j < dim; ++j) out[j] *= inverse;
+}
+
+}  // namespace acdc
