@@ -16,41 +16,45 @@ constexpr int64_t kQuantiseRows = 64 * kPanelWidth;
 // Past this share of the panels (1/8) the screen saves little: the row takes the full product.
 constexpr int64_t kCandidateShareInverse = 8;
 
-// The error bound of row j is per_scale · s_j + per_norm · ‖w_j‖₂ (greedy_head.h).
+// Row j's int8 logit ã_j and its error bound e_j (greedy_head.h).
 struct Bound {
   const float* quantised_logits;  // ã_j / s_j
-  const float* scales;
-  const float* norms;
+  const float* scales;            // s_j
+  const float* norms;             // ‖w_j‖₂
   float per_scale;
   float per_norm;
+
+  float Approx(int64_t j) const { return quantised_logits[j] * scales[j]; }
+  float Error(int64_t j) const { return per_scale * scales[j] + per_norm * norms[j]; }
 };
 
-// max_j(ã_j − e_j) over rows [0, n). Vectorised (the head exists only where AVX-512F does):
-// two scalar passes over a 49,152-row vocabulary cost a third of the int8 product itself.
-__attribute__((target("avx512f"))) float HighestLowerBound(const Bound& b, int64_t n) {
-  const float *q = b.quantised_logits, *s = b.scales, *norms = b.norms;
-  const float per_scale = b.per_scale, per_norm = b.per_norm;
+// The next two run vectorised (the head exists only where AVX-512F does): scalar passes over
+// a 49,152-row vocabulary cost a third of the int8 product itself. `b` comes by value, so the
+// compiler knows its pointers stay put.
+
+// max_j(ã_j − e_j) over rows [0, n).
+__attribute__((target("avx512f"))) float HighestLowerBound(const Bound b, int64_t n) {
   float highest = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : highest)
   for (int64_t j = 0; j < n; ++j) {
-    const float low = q[j] * s[j] - (per_scale * s[j] + per_norm * norms[j]);
+    const float low = b.Approx(j) - b.Error(j);
     highest = low > highest ? low : highest;
   }
   return highest;
 }
 
-// Whether a row in [begin, end) has ã_j + e_j ≥ lower.
-__attribute__((target("avx512f"))) bool AnyRowReaches(const Bound& b, int64_t begin, int64_t end,
-                                                      float lower) {
-  const float *q = b.quantised_logits, *s = b.scales, *norms = b.norms;
-  const float per_scale = b.per_scale, per_norm = b.per_norm;
-  int reaching = 0;
+// The panels with a row where ã_j + e_j ≥ lower, in order.
+__attribute__((target("avx512f"))) std::vector<int64_t> PanelsReaching(const Bound b, int64_t n,
+                                                                       float lower) {
+  std::vector<int64_t> panels;
+  for (int64_t p = 0; p < PanelCount(n); ++p) {
+    const int64_t end = std::min(n, (p + 1) * kPanelWidth);
+    int reaching = 0;
 #pragma omp simd reduction(+ : reaching)
-  for (int64_t j = begin; j < end; ++j) {
-    const float high = q[j] * s[j] + (per_scale * s[j] + per_norm * norms[j]);
-    reaching += high >= lower;
+    for (int64_t j = p * kPanelWidth; j < end; ++j) reaching += b.Approx(j) + b.Error(j) >= lower;
+    if (reaching > 0) panels.push_back(p);
   }
-  return reaching > 0;
+  return panels;
 }
 
 // The panels whose rows may hold the largest logit of one hidden state, or none when the
@@ -70,12 +74,7 @@ std::vector<int64_t> CandidatePanels(const float* h, int64_t k, const float* qua
   if (!std::isfinite(lower) || !std::isfinite(bound.per_scale) || !std::isfinite(bound.per_norm)) {
     return {};
   }
-  std::vector<int64_t> panels;
-  for (int64_t p = 0; p < PanelCount(n); ++p) {
-    if (AnyRowReaches(bound, p * kPanelWidth, std::min(n, (p + 1) * kPanelWidth), lower)) {
-      panels.push_back(p);
-    }
-  }
+  std::vector<int64_t> panels = PanelsReaching(bound, n, lower);
   if (static_cast<int64_t>(panels.size()) * kCandidateShareInverse > PanelCount(n)) return {};
   return panels;
 }

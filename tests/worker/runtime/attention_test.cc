@@ -2,10 +2,16 @@
 // CPU kernel) must give softmax(scale · q·kᵀ) · v over exactly the keys the mask allows, with
 // grouped-query heads sharing their key/value head, keys read from a cache longer than the
 // step sees, head sizes that are not a multiple of the vector width, and scores large enough
-// to overflow an unshifted exp.
+// to overflow an unshifted exp; a query with no key to attend gets zeros, as from
+// at::scaled_dot_product_attention. The kernel itself is checked directly too, so that a
+// layout the dispatch no longer sends to it cannot pass unnoticed through the fallback.
 #include "worker/runtime/attention.h"
 
 #include <ATen/core/grad_mode.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "worker/runtime/kernels/decode_attention.h"
@@ -58,6 +64,42 @@ TEST_F(AttentionTest, DecodeStepMatchesTheDefinition) {
     EXPECT_TRUE(at::allclose(got, Reference(s.q, s.keys, s.values, s.mask, scale), 1e-5, 1e-6))
         << "head_dim " << dim;
   }
+}
+
+TEST_F(AttentionTest, KernelMatchesTheDefinition) {
+  const int64_t keys = 23, dim = 72;
+  const at::Tensor q = at::randn({dim});
+  const at::Tensor k = at::randn({keys, dim});
+  const at::Tensor v = at::randn({keys, dim});
+  at::Tensor allowed = at::rand({keys}) > 0.3;
+  allowed[keys - 1] = true;
+  std::vector<float> scores(keys);
+  at::Tensor out = at::empty({dim});
+  AttendOneQuery(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), keys, dim,
+                 allowed.data_ptr<bool>(), 0.25f, scores.data(), out.data_ptr<float>());
+  const at::Tensor expected =
+      Reference(q.view({1, 1, 1, dim}), k.view({1, 1, keys, dim}), v.view({1, 1, keys, dim}),
+                allowed.view({1, 1, 1, keys}), 0.25);
+  EXPECT_TRUE(at::allclose(out, expected.view({dim}), 1e-5, 1e-6));
+}
+
+TEST_F(AttentionTest, NoKeyToAttendGivesZerosAsScaledDotProductAttentionDoes) {
+  Step s = RandomStep(/*batch=*/2, /*heads=*/2, /*kv_heads=*/1, /*key_count=*/7, /*dim=*/64);
+  s.mask[1].fill_(false);
+  const at::Tensor got = Attend(s.q, s.keys, s.values, s.mask, 0.125);
+  const at::Tensor sdpa =
+      at::scaled_dot_product_attention(s.q, s.keys.repeat_interleave(2, 1),
+                                       s.values.repeat_interleave(2, 1), s.mask, 0.0, false, 0.125);
+  EXPECT_TRUE(at::equal(got[1], at::zeros_like(got[1])));
+  EXPECT_TRUE(at::allclose(got, sdpa, 1e-5, 1e-6));
+}
+
+TEST_F(AttentionTest, AMaskSharedByAllRowsIsBroadcast) {
+  // Layouts the decode kernel does not take go to at::scaled_dot_product_attention.
+  Step s = RandomStep(/*batch=*/3, /*heads=*/4, /*kv_heads=*/2, /*key_count=*/12, /*dim=*/64);
+  const at::Tensor shared = s.mask[2].unsqueeze(0);  // [1, 1, 1, S]
+  EXPECT_TRUE(at::allclose(Attend(s.q, s.keys, s.values, shared, 0.125),
+                           Reference(s.q, s.keys, s.values, shared, 0.125), 1e-5, 1e-6));
 }
 
 TEST_F(AttentionTest, MaskedKeysHaveNoInfluence) {

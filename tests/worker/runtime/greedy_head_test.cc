@@ -1,7 +1,8 @@
 // Greedy decoding's screened output head: the token must be exactly the argmax of the full
 // fp32 product (PackedLinear), first index on ties, including where the int8 copy cannot tell
 // rows apart, where a row is all zeros, and where the screen gives up (non-finite input, or
-// every row a candidate) and the full product decides.
+// every row a candidate) and the full product decides; and the screen is really taken, only
+// the candidates' panels being computed in fp32.
 #include "worker/runtime/greedy_head.h"
 
 #include <cmath>
@@ -69,6 +70,20 @@ TEST_F(GreedyHeadTest, AnAllZeroRowCanWin) {
   head[517].zero_();
   const at::Tensor hidden = at::rand({3, kHidden});
   EXPECT_TRUE(at::equal(Screened(hidden, head), at::full({3}, 517, at::kLong)));
+}
+
+TEST_F(GreedyHeadTest, ComputesOnlyTheCandidatePanelsInFp32) {
+  // A probe, not a use: the fp32 panels differ from the screened weight in one row far from
+  // the winner. The full product would pick that row; the screen never computes its panel.
+  const at::Tensor head = at::randn({kVocab, kHidden});
+  const at::Tensor hidden = at::randn({1, kHidden});
+  const int64_t winner = FullArgmax(hidden, head)[0].item<int64_t>();
+  const int64_t decoy = (winner + kVocab / 2) % kVocab;
+  at::Tensor altered = head.clone();
+  altered[decoy] = hidden[0] * 100;
+  ASSERT_EQ(FullArgmax(hidden, altered)[0].item<int64_t>(), decoy);
+  const at::Tensor token = GreedyTokens(hidden, MakeGreedyHead(head), PackForLinear(altered));
+  EXPECT_EQ(token[0].item<int64_t>(), winner);
 }
 
 TEST_F(GreedyHeadTest, FallsBackToTheFullProductWhereTheScreenCannotDecide) {

@@ -1,8 +1,9 @@
 #include "worker/runtime/kernels/decode_attention.h"
 
-// GCC 12's AVX-512 shuffles start from _mm512_undefined_ps, which -Wmaybe-uninitialized
-// reports once they are inlined (GCC bug 105593).
+// GCC 12's avx512fintrin.h trips -Wuninitialized on its own helpers (an `undefined` vector
+// it deliberately leaves uninitialized, GCC bug 105593); the warning is not about this code.
 #pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
@@ -67,6 +68,8 @@ __attribute__((target("avx512f"))) void AttendOneQuery(const float* q, const flo
     if (scores[s] > top) top = scores[s];
   }
   for (int64_t j = 0; j < dim; ++j) out[j] = 0;
+  // No key to attend (or only scores of -inf): zeros, as the flash-attention kernel gives.
+  if (top == -std::numeric_limits<float>::infinity()) return;
   float total = 0;
   for (int64_t s = 0; s < key_count; ++s) {
     if (!allowed[s]) continue;

@@ -12,8 +12,9 @@ namespace acdc {
 bool DecodeAttentionAvailable();
 
 // q [dim]; keys and values [key_count, dim] row-major; allowed [key_count], true where q may
-// attend, at least one true; scores [key_count] scratch.
-// out [dim] = softmax over the allowed keys of scale · (q · key), applied to their values.
+// attend; scores [key_count] scratch.
+// out [dim] = softmax over the allowed keys of scale · (q · key), applied to their values;
+// zeros where no key is allowed.
 void AttendOneQuery(const float* q, const float* keys, const float* values, int64_t key_count,
                     int64_t dim, const bool* allowed, float scale, float* scores, float* out);
 

@@ -2,9 +2,11 @@
 
 // GCC 12's avx512fintrin.h trips -Wuninitialized on its own masked-load helpers (an
 // `undefined` vector it deliberately leaves uninitialized); the warning is not about this code.
+#pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 
 #include <algorithm>
 
