@@ -33,8 +33,8 @@ bool RunsDecodeKernel(const at::Tensor& q, const at::Tensor& keys, const at::Ten
 
 at::Tensor AttendDecodeStep(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                             const at::Tensor& mask, double scale) {
-  const int64_t batch = q.size(0), heads = q.size(1), dim = q.size(3);
-  const int64_t group = heads / keys.size(1);
+  const int64_t batch = q.size(0), dim = q.size(3);
+  const int64_t kv_heads = keys.size(1), group = q.size(1) / kv_heads;
   const int64_t key_count = keys.size(2);
   const at::Tensor query = q.contiguous();
   const at::Tensor allowed = mask.contiguous();  // [B, 1, 1, S]
@@ -44,18 +44,19 @@ at::Tensor AttendDecodeStep(const at::Tensor& q, const at::Tensor& keys, const a
   const float* vp = values.data_ptr<float>();
   const bool* ap = allowed.data_ptr<bool>();
   float* op = out.data_ptr<float>();
-  const int64_t grain =
-      std::max<int64_t>(1, kMinElementsPerChunk / std::max<int64_t>(1, 2 * key_count * dim));
+  const int64_t grain = std::max<int64_t>(
+      1, kMinElementsPerChunk / std::max<int64_t>(1, 2 * key_count * dim * group));
   const int64_t key_row_stride = keys.stride(0), key_head_stride = keys.stride(1);
   const int64_t value_row_stride = values.stride(0), value_head_stride = values.stride(1);
-  at::parallel_for(0, batch * heads, grain, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(key_count);
+  at::parallel_for(0, batch * kv_heads, grain, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(group * key_count);
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t b = task / heads, kv_head = (task % heads) / group;
-      const int64_t offset_k = b * key_row_stride + kv_head * key_head_stride;
-      const int64_t offset_v = b * value_row_stride + kv_head * value_head_stride;
-      AttendOneQuery(qp + task * dim, kp + offset_k, vp + offset_v, key_count, dim,
-                     ap + b * key_count, static_cast<float>(scale), scores.data(), op + task * dim);
+      const int64_t b = task / kv_heads, kv_head = task % kv_heads;
+      const int64_t first_query = task * group;  // the group's first row of [B * H, hd]
+      AttendQueryGroup(
+          qp + first_query * dim, group, kp + b * key_row_stride + kv_head * key_head_stride,
+          vp + b * value_row_stride + kv_head * value_head_stride, key_count, dim,
+          ap + b * key_count, static_cast<float>(scale), scores.data(), op + first_query * dim);
     }
   });
   return out;

@@ -1,6 +1,6 @@
 // Scaled dot-product attention of the decoder's query heads over the key/value cache, with
 // grouped-query heads shared in place (no copies of the cache per step). A decoding step in
-// fp32 inference on the CPU runs one pass per (row, head) (kernels/decode_attention.h);
+// fp32 inference on the CPU runs one pass per (row, key/value head) (kernels/decode_attention.h);
 // everything else (and any CPU without AVX-512F) goes to at::scaled_dot_product_attention.
 #pragma once
 

@@ -67,20 +67,20 @@ TEST_F(AttentionTest, DecodeStepMatchesTheDefinition) {
 }
 
 TEST_F(AttentionTest, KernelMatchesTheDefinition) {
-  const int64_t keys = 23, dim = 72;
-  const at::Tensor q = at::randn({dim});
+  const int64_t group = 3, keys = 23, dim = 72;
+  const at::Tensor q = at::randn({group, dim});
   const at::Tensor k = at::randn({keys, dim});
   const at::Tensor v = at::randn({keys, dim});
   at::Tensor allowed = at::rand({keys}) > 0.3;
   allowed[keys - 1] = true;
-  std::vector<float> scores(keys);
-  at::Tensor out = at::empty({dim});
-  AttendOneQuery(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), keys, dim,
-                 allowed.data_ptr<bool>(), 0.25f, scores.data(), out.data_ptr<float>());
+  std::vector<float> scores(group * keys);
+  at::Tensor out = at::empty({group, dim});
+  AttendQueryGroup(q.data_ptr<float>(), group, k.data_ptr<float>(), v.data_ptr<float>(), keys, dim,
+                   allowed.data_ptr<bool>(), 0.25f, scores.data(), out.data_ptr<float>());
   const at::Tensor expected =
-      Reference(q.view({1, 1, 1, dim}), k.view({1, 1, keys, dim}), v.view({1, 1, keys, dim}),
+      Reference(q.view({1, group, 1, dim}), k.view({1, 1, keys, dim}), v.view({1, 1, keys, dim}),
                 allowed.view({1, 1, 1, keys}), 0.25);
-  EXPECT_TRUE(at::allclose(out, expected.view({dim}), 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(out, expected.view({group, dim}), 1e-5, 1e-6));
 }
 
 TEST_F(AttentionTest, NoKeyToAttendGivesZerosAsScaledDotProductAttentionDoes) {

@@ -57,28 +57,51 @@ bool DecodeAttentionAvailable() {
   return available;
 }
 
-__attribute__((target("avx512f"))) void AttendOneQuery(const float* q, const float* keys,
-                                                       const float* values, int64_t key_count,
-                                                       int64_t dim, const bool* allowed,
-                                                       float scale, float* scores, float* out) {
+// Turns row `scores` [key_count] (allowed entries only) into softmax weights; false when no
+// key is allowed or every allowed score is -inf.
+__attribute__((target("avx512f"))) bool Softmax(float* scores, int64_t key_count,
+                                                const bool* allowed) {
   float top = -std::numeric_limits<float>::infinity();
   for (int64_t s = 0; s < key_count; ++s) {
-    if (!allowed[s]) continue;
-    scores[s] = Dot(q, keys + s * dim, dim) * scale;
-    if (scores[s] > top) top = scores[s];
+    if (allowed[s] && scores[s] > top) top = scores[s];
   }
-  for (int64_t j = 0; j < dim; ++j) out[j] = 0;
-  // No key to attend (or only scores of -inf): zeros, as the flash-attention kernel gives.
-  if (top == -std::numeric_limits<float>::infinity()) return;
+  if (top == -std::numeric_limits<float>::infinity()) return false;
   float total = 0;
   for (int64_t s = 0; s < key_count; ++s) {
     if (!allowed[s]) continue;
-    const float weight = std::exp(scores[s] - top);
-    total += weight;
-    AddScaled(weight, values + s * dim, dim, out);
+    scores[s] = std::exp(scores[s] - top);
+    total += scores[s];
   }
   const float inverse = 1.0f / total;
-  for (int64_t j = 0; j < dim; ++j) out[j] *= inverse;
+  for (int64_t s = 0; s < key_count; ++s) scores[s] *= inverse;
+  return true;
+}
+
+__attribute__((target("avx512f"))) void AttendQueryGroup(const float* q, int64_t group,
+                                                         const float* keys, const float* values,
+                                                         int64_t key_count, int64_t dim,
+                                                         const bool* allowed, float scale,
+                                                         float* scores, float* out) {
+  for (int64_t s = 0; s < key_count; ++s) {
+    if (!allowed[s]) continue;
+    for (int64_t g = 0; g < group; ++g) {
+      scores[g * key_count + s] = Dot(q + g * dim, keys + s * dim, dim) * scale;
+    }
+  }
+  for (int64_t j = 0; j < group * dim; ++j) out[j] = 0;
+  for (int64_t g = 0; g < group; ++g) {
+    float* weights = scores + g * key_count;
+    // No key to attend (or only scores of -inf): zeros, as the flash-attention kernel gives.
+    if (!Softmax(weights, key_count, allowed)) {
+      for (int64_t s = 0; s < key_count; ++s) weights[s] = 0;
+    }
+  }
+  for (int64_t s = 0; s < key_count; ++s) {
+    if (!allowed[s]) continue;
+    for (int64_t g = 0; g < group; ++g) {
+      AddScaled(scores[g * key_count + s], values + s * dim, dim, out + g * dim);
+    }
+  }
 }
 
 }  // namespace acdc
