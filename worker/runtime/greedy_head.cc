@@ -104,7 +104,7 @@ int64_t ArgmaxOverPanels(const float* h, int64_t k, const PackedWeight& packed,
 }  // namespace
 
 GreedyHead MakeGreedyHead(const at::Tensor& weight) {
-  if (!PackedLinearRuns(weight)) return {};
+  if (!PackedLinearRuns(weight) || weight.scalar_type() != at::kFloat) return {};
   const at::Tensor w = weight.contiguous();
   const int64_t n = w.size(0);
   const int64_t k = w.size(1);

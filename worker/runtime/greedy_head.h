@@ -25,7 +25,7 @@ struct GreedyHead {
   bool defined() const { return panels.defined(); }
 };
 
-// For an output head [V, D] that PackedLinear runs; undefined where it does not.
+// For an fp32 output head [V, D] that PackedLinear runs; undefined otherwise.
 GreedyHead MakeGreedyHead(const at::Tensor& weight);
 
 // hidden [B, D] fp32 -> [B] int64: PackedLinear(hidden, packed).argmax(-1), where `packed`

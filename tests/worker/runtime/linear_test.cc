@@ -1,6 +1,6 @@
-// The decoder's packed kernel against at::linear: PackedLinear (fp32, CPU with AVX-512F, as the
-// build and CI machines have) must agree on every shape, including widths that are not
-// multiples of its 16-column panels and row counts that are not multiples of its 8-row tiles,
+// The decoder's packed kernel against at::linear: PackedLinear (fp32 and bf16, CPU with
+// AVX-512F, as the build and CI machines have) must agree on every shape, including widths that are
+// not multiples of its 16-column panels and row counts that are not multiples of its 8-row tiles,
 // from one decode row to a prefill of hundreds.
 #include "worker/runtime/linear.h"
 
@@ -44,8 +44,29 @@ INSTANTIATE_TEST_SUITE_P(Shapes, PackedLinearTest,
                                            Shape{17, 40, 576, true}, Shape{15, 97, 31, true},
                                            Shape{300, 200, 64, false}));
 
-TEST(PackForLinearTest, OnlyFp32CpuWeightsArePacked) {
-  EXPECT_FALSE(PackForLinear(at::randn({4, 4}).to(at::kBFloat16)).defined());
+TEST_P(PackedLinearTest, Bf16SumsInFp32AndRoundsOnce) {
+  // at::linear in bf16 does the same; both may differ from the rounded exact sum by the
+  // order of the fp32 additions, so the check is against that sum, within one bf16 step.
+  const Shape s = GetParam();
+  at::manual_seed(s.rows * 1000 + s.n + s.k);
+  at::Tensor x = at::randn({s.rows, 1, s.k}).to(at::kBFloat16);
+  at::Tensor w = at::randn({s.n, s.k}).to(at::kBFloat16);
+  at::Tensor b = s.bias ? at::randn({s.n}).to(at::kBFloat16) : at::Tensor();
+  PackedWeight packed = PackForLinear(w);
+  ASSERT_TRUE(packed.defined());
+  EXPECT_EQ(packed.panels.scalar_type(), at::kBFloat16);
+  at::Tensor exact =
+      at::linear(x.to(at::kDouble), w.to(at::kDouble), s.bias ? b.to(at::kDouble) : at::Tensor());
+  at::Tensor got = PackedLinear(x, packed, b);
+  ASSERT_EQ(got.scalar_type(), at::kBFloat16);
+  ASSERT_EQ(got.sizes(), exact.sizes());
+  EXPECT_TRUE(at::allclose(got.to(at::kDouble), exact, /*rtol=*/1.0 / 128, /*atol=*/1e-4))
+      << "max difference " << (got.to(at::kDouble) - exact).abs().max().item<double>();
+}
+
+TEST(PackForLinearTest, OnlyFp32AndBf16CpuMatricesArePacked) {
+  EXPECT_TRUE(PackForLinear(at::randn({4, 4}).to(at::kBFloat16)).defined());
+  EXPECT_FALSE(PackForLinear(at::randn({4, 4}).to(at::kHalf)).defined());
   EXPECT_FALSE(PackForLinear(at::randn({4})).defined());
 }
 

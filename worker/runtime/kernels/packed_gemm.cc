@@ -21,6 +21,10 @@ __mmask16 ColumnMask(int64_t col, int64_t n) {
 
 // 16 panel weights as floats.
 __attribute__((target("avx512f"))) __m512 Load16(const float* w) { return _mm512_loadu_ps(w); }
+__attribute__((target("avx512f"))) __m512 Load16(const Bf16* w) {
+  const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+}
 __attribute__((target("avx512f"))) __m512 Load16(const int8_t* w) {
   return _mm512_cvtepi32_ps(
       _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w))));
@@ -132,6 +136,16 @@ void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t p
 }
 
 void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
+                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
+  PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
+}
+
+void PackPanels(const Bf16* w, int64_t n, int64_t k, Bf16* panels, int64_t panel_begin,
+                int64_t panel_end) {
+  PackPanelsOf(w, n, k, panels, panel_begin, panel_end);
+}
+
+void PackedGemm(const float* x, int64_t m, int64_t k, const Bf16* panels, int64_t n,
                 const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
   PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
 }

@@ -3,7 +3,8 @@
 // broadcast x value then multiplies 16 outputs in one FMA, so accumulators need no horizontal
 // sums and each panel streams front to back (1.7x the row-major 4×4 kernel it replaced, at 16
 // rows). Torch-free: raw row-major pointers. Panels of int8 weights (a quantised copy, scaled
-// by the caller) run the same kernel, converted to float as they load.
+// by the caller) and of bfloat16 weights run the same kernel, converted to float as they load
+// (exactly, for bfloat16: the upper half of the same fp32 value).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,11 @@
 namespace acdc {
 
 inline constexpr int64_t kPanelWidth = 16;
+
+// A bfloat16 weight, as its bits.
+struct Bf16 {
+  uint16_t bits;
+};
 
 // Panels per parallel_for chunk for callers that split a product (or a packing) over threads:
 // each thread streams its own share of the weights.
@@ -28,6 +34,8 @@ void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t pan
                 int64_t panel_end);
 void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t panel_begin,
                 int64_t panel_end);
+void PackPanels(const Bf16* w, int64_t n, int64_t k, Bf16* panels, int64_t panel_begin,
+                int64_t panel_end);
 
 // x [m, k] row-major, bias [n] or null, y [m, n] row-major: the output columns of panels
 // [panel_begin, panel_end).
@@ -36,6 +44,8 @@ void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t p
 void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
                 const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
 void PackedGemm(const float* x, int64_t m, int64_t k, const int8_t* panels, int64_t n,
+                const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
+void PackedGemm(const float* x, int64_t m, int64_t k, const Bf16* panels, int64_t n,
                 const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
 
 }  // namespace acdc
