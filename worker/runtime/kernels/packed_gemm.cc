@@ -83,9 +83,16 @@ void PanelGroup(const float* x, int64_t m, int64_t k, const W* panels, int64_t p
   if (m0 < m) Tile<1, NP, W>(x + m0 * k, k, group, col, n, bias, y + m0 * n);
 }
 
+}  // namespace
+
+bool PackedGemmAvailable() {
+  static const bool available = __builtin_cpu_supports("avx512f");
+  return available;
+}
+
 template <typename W>
-void PackPanelsOf(const W* w, int64_t n, int64_t k, W* panels, int64_t panel_begin,
-                  int64_t panel_end) {
+void PackPanels(const W* w, int64_t n, int64_t k, W* panels, int64_t panel_begin,
+                int64_t panel_end) {
   for (int64_t p = panel_begin; p < panel_end; ++p) {
     W* panel = panels + p * k * kPanelWidth;
     for (int64_t j = 0; j < kPanelWidth; ++j) {
@@ -98,8 +105,8 @@ void PackPanelsOf(const W* w, int64_t n, int64_t k, W* panels, int64_t panel_beg
 }
 
 template <typename W>
-void PackedGemmOf(const float* x, int64_t m, int64_t k, const W* panels, int64_t n,
-                  const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
+void PackedGemm(const float* x, int64_t m, int64_t k, const W* panels, int64_t n, const float* bias,
+                float* y, int64_t panel_begin, int64_t panel_end) {
   // Rows in chunks that stay in L2 while every panel passes over them (a prefill has
   // thousands). Three panels (48 outputs) by 8 rows: 24 accumulators, the most the 32
   // registers hold beside the panel loads and the broadcast.
@@ -118,41 +125,14 @@ void PackedGemmOf(const float* x, int64_t m, int64_t k, const W* panels, int64_t
   }
 }
 
-}  // namespace
-
-bool PackedGemmAvailable() {
-  static const bool available = __builtin_cpu_supports("avx512f");
-  return available;
-}
-
-void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t panel_begin,
-                int64_t panel_end) {
-  PackPanelsOf(w, n, k, panels, panel_begin, panel_end);
-}
-
-void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t panel_begin,
-                int64_t panel_end) {
-  PackPanelsOf(w, n, k, panels, panel_begin, panel_end);
-}
-
-void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
-  PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
-}
-
-void PackPanels(const Bf16* w, int64_t n, int64_t k, Bf16* panels, int64_t panel_begin,
-                int64_t panel_end) {
-  PackPanelsOf(w, n, k, panels, panel_begin, panel_end);
-}
-
-void PackedGemm(const float* x, int64_t m, int64_t k, const Bf16* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
-  PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
-}
-
-void PackedGemm(const float* x, int64_t m, int64_t k, const int8_t* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end) {
-  PackedGemmOf(x, m, k, panels, n, bias, y, panel_begin, panel_end);
-}
+template void PackPanels(const float*, int64_t, int64_t, float*, int64_t, int64_t);
+template void PackPanels(const int8_t*, int64_t, int64_t, int8_t*, int64_t, int64_t);
+template void PackPanels(const Bf16*, int64_t, int64_t, Bf16*, int64_t, int64_t);
+template void PackedGemm(const float*, int64_t, int64_t, const float*, int64_t, const float*,
+                         float*, int64_t, int64_t);
+template void PackedGemm(const float*, int64_t, int64_t, const int8_t*, int64_t, const float*,
+                         float*, int64_t, int64_t);
+template void PackedGemm(const float*, int64_t, int64_t, const Bf16*, int64_t, const float*, float*,
+                         int64_t, int64_t);
 
 }  // namespace acdc

@@ -30,22 +30,17 @@ bool PackedGemmAvailable();
 
 // w [n, k] row-major -> panels [PanelCount(n), k, 16]; rows past n in the last panel are 0.
 // Packs panels [panel_begin, panel_end), so callers can split the work across threads.
-void PackPanels(const float* w, int64_t n, int64_t k, float* panels, int64_t panel_begin,
-                int64_t panel_end);
-void PackPanels(const int8_t* w, int64_t n, int64_t k, int8_t* panels, int64_t panel_begin,
-                int64_t panel_end);
-void PackPanels(const Bf16* w, int64_t n, int64_t k, Bf16* panels, int64_t panel_begin,
+// W (here and below): float, int8_t or Bf16.
+template <typename W>
+void PackPanels(const W* w, int64_t n, int64_t k, W* panels, int64_t panel_begin,
                 int64_t panel_end);
 
 // x [m, k] row-major, bias [n] or null, y [m, n] row-major: the output columns of panels
 // [panel_begin, panel_end).
 // An output's value depends only on its panel and its row of x (one FMA chain over k), not on
 // the range or m, so a product restricted to a few panels matches the full one bit for bit.
-void PackedGemm(const float* x, int64_t m, int64_t k, const float* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
-void PackedGemm(const float* x, int64_t m, int64_t k, const int8_t* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
-void PackedGemm(const float* x, int64_t m, int64_t k, const Bf16* panels, int64_t n,
-                const float* bias, float* y, int64_t panel_begin, int64_t panel_end);
+template <typename W>
+void PackedGemm(const float* x, int64_t m, int64_t k, const W* panels, int64_t n, const float* bias,
+                float* y, int64_t panel_begin, int64_t panel_end);
 
 }  // namespace acdc
