@@ -50,13 +50,6 @@ __attribute__((target("avx512f"))) void AddScaled(float weight, const float* row
   }
 }
 
-}  // namespace
-
-bool DecodeAttentionAvailable() {
-  static const bool available = __builtin_cpu_supports("avx512f");
-  return available;
-}
-
 // Turns row `scores` [key_count] (allowed entries only) into softmax weights; false when no
 // key is allowed or every allowed score is -inf.
 __attribute__((target("avx512f"))) bool Softmax(float* scores, int64_t key_count,
@@ -75,6 +68,13 @@ __attribute__((target("avx512f"))) bool Softmax(float* scores, int64_t key_count
   const float inverse = 1.0f / total;
   for (int64_t s = 0; s < key_count; ++s) scores[s] *= inverse;
   return true;
+}
+
+}  // namespace
+
+bool DecodeAttentionAvailable() {
+  static const bool available = __builtin_cpu_supports("avx512f");
+  return available;
 }
 
 __attribute__((target("avx512f"))) void AttendQueryGroup(const float* q, int64_t group,
