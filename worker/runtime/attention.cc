@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "worker/runtime/kernels/cpu_features.h"
 #include "worker/runtime/kernels/decode_attention.h"
 
 namespace acdc {
@@ -19,7 +20,7 @@ constexpr int64_t kMinElementsPerChunk = 32768;
 // each contiguous, whole groups of query heads per key/value head, and a bool mask per row.
 bool RunsDecodeKernel(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                       const at::Tensor& mask) {
-  if (!DecodeAttentionAvailable() || !q.is_cpu() || at::GradMode::is_enabled()) return false;
+  if (!Avx512fAvailable() || !q.is_cpu() || at::GradMode::is_enabled()) return false;
   const int64_t dim = q.size(3);
   auto rows_of = [&](const at::Tensor& t) {
     return t.scalar_type() == at::kFloat && t.size(0) == q.size(0) && t.size(3) == dim &&

@@ -54,7 +54,7 @@ at::Tensor Decoder::Logits(const at::Tensor& hidden) const {
 }
 
 at::Tensor Decoder::GreedyTokens(const at::Tensor& hidden) const {
-  if (weights_.greedy_head.defined() && hidden.scalar_type() == at::kFloat) {
+  if (weights_.greedy_head.defined()) {  // fp32 models only (MakeGreedyHead)
     return acdc::GreedyTokens(hidden, weights_.greedy_head, weights_.lm_head_packed);
   }
   return Logits(hidden).argmax(-1);

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "worker/runtime/kernels/cpu_features.h"
 #include "worker/runtime/kernels/packed_gemm.h"
 
 namespace acdc {
@@ -23,7 +24,7 @@ at::Tensor Linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 bool PackedLinearRuns(const at::Tensor& weight) {
   return weight.is_cpu() &&
          (weight.scalar_type() == at::kFloat || weight.scalar_type() == at::kBFloat16) &&
-         weight.dim() == 2 && PackedGemmAvailable();
+         weight.dim() == 2 && Avx512fAvailable();
 }
 
 PackedWeight PackForLinear(const at::Tensor& weight) {

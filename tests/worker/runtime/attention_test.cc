@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "worker/runtime/kernels/cpu_features.h"
 #include "worker/runtime/kernels/decode_attention.h"
 
 namespace acdc {
@@ -50,7 +51,7 @@ Step RandomStep(int64_t batch, int64_t heads, int64_t kv_heads, int64_t key_coun
 class AttentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(DecodeAttentionAvailable()) << "the build and CI machines have AVX-512F";
+    ASSERT_TRUE(Avx512fAvailable()) << "the build and CI machines have AVX-512F";
     at::manual_seed(11);
   }
   at::NoGradGuard no_grad_;

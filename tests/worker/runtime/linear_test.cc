@@ -5,6 +5,7 @@
 #include "worker/runtime/linear.h"
 
 #include "gtest/gtest.h"
+#include "worker/runtime/kernels/cpu_features.h"
 #include "worker/runtime/kernels/packed_gemm.h"
 
 namespace acdc {
@@ -18,7 +19,7 @@ struct Shape {
 class PackedLinearTest : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(PackedLinearTest, MatchesAtLinear) {
-  ASSERT_TRUE(PackedGemmAvailable()) << "the build and CI machines have AVX-512F";
+  ASSERT_TRUE(Avx512fAvailable()) << "the build and CI machines have AVX-512F";
   const Shape s = GetParam();
   at::manual_seed(s.rows * 1000 + s.n + s.k);
   at::Tensor x = at::randn({s.rows, 1, s.k});

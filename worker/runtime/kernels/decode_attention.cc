@@ -1,15 +1,9 @@
 #include "worker/runtime/kernels/decode_attention.h"
 
-// GCC 12's avx512fintrin.h trips -Wuninitialized on its own helpers (an `undefined` vector
-// it deliberately leaves uninitialized, GCC bug 105593); the warning is not about this code.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <cmath>
 #include <limits>
+
+#include "worker/runtime/kernels/avx512_intrinsics.h"
 
 namespace acdc {
 namespace {
@@ -71,11 +65,6 @@ __attribute__((target("avx512f"))) bool Softmax(float* scores, int64_t key_count
 }
 
 }  // namespace
-
-bool DecodeAttentionAvailable() {
-  static const bool available = __builtin_cpu_supports("avx512f");
-  return available;
-}
 
 __attribute__((target("avx512f"))) void AttendQueryGroup(const float* q, int64_t group,
                                                          const float* keys, const float* values,

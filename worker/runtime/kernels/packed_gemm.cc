@@ -1,14 +1,8 @@
 #include "worker/runtime/kernels/packed_gemm.h"
 
-// GCC 12's avx512fintrin.h trips -Wuninitialized on its own masked-load helpers (an
-// `undefined` vector it deliberately leaves uninitialized); the warning is not about this code.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <algorithm>
+
+#include "worker/runtime/kernels/avx512_intrinsics.h"
 
 namespace acdc {
 namespace {
@@ -84,11 +78,6 @@ void PanelGroup(const float* x, int64_t m, int64_t k, const W* panels, int64_t p
 }
 
 }  // namespace
-
-bool PackedGemmAvailable() {
-  static const bool available = __builtin_cpu_supports("avx512f");
-  return available;
-}
 
 template <typename W>
 void PackPanels(const W* w, int64_t n, int64_t k, W* panels, int64_t panel_begin,

@@ -4,7 +4,8 @@
 // sums and each panel streams front to back (1.7x the row-major 4×4 kernel it replaced, at 16
 // rows). Torch-free: raw row-major pointers. Panels of int8 weights (a quantised copy, scaled
 // by the caller) and of bfloat16 weights run the same kernel, converted to float as they load
-// (exactly, for bfloat16: the upper half of the same fp32 value).
+// (exactly, for bfloat16: the upper half of the same fp32 value). AVX-512F only: callers check
+// Avx512fAvailable() (cpu_features.h).
 #pragma once
 
 #include <cstdint>
@@ -24,9 +25,6 @@ inline constexpr int64_t kPanelGrain = 6;
 
 // Panels holding n output rows: n / 16 rounded up.
 inline int64_t PanelCount(int64_t n) { return (n + kPanelWidth - 1) / kPanelWidth; }
-
-// Whether this CPU runs the kernel (AVX-512F).
-bool PackedGemmAvailable();
 
 // w [n, k] row-major -> panels [PanelCount(n), k, 16]; rows past n in the last panel are 0.
 // Packs panels [panel_begin, panel_end), so callers can split the work across threads.
