@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,13 @@ absl::Status EnsureDirectory(const std::string& path) {
     }
     if (slash == std::string::npos) return absl::OkStatus();
   }
+}
+
+std::string DefaultModelStore() {
+  const char* home = std::getenv("ACDC_HOME");
+  if (home != nullptr && *home != '\0') return absl::StrCat(home, "/model-store");
+  const char* user_home = std::getenv("HOME");
+  return absl::StrCat(user_home != nullptr ? user_home : ".", "/.cache/acdc/model-store");
 }
 
 }  // namespace acdc

@@ -26,4 +26,8 @@ absl::Status EnsureDirectory(const std::string& path);
 // Copies a regular file (overwriting `to`). Errors name both paths.
 absl::Status CopyFile(const std::string& from, const std::string& to);
 
+// Where workers keep models unless told otherwise: $ACDC_HOME/model-store, else
+// ~/.cache/acdc/model-store.
+std::string DefaultModelStore();
+
 }  // namespace acdc

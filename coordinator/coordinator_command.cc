@@ -17,8 +17,9 @@ int Fail(const absl::Status& status) {
 
 }  // namespace
 
-int RunCoordinatorCommand(const std::vector<std::string>& args) {
+int RunCoordinatorCommand(const std::vector<std::string>& args, RunControllerOptions runs) {
   CoordinatorOptions options;
+  options.runs = std::move(runs);
   std::string token_file;
   int heartbeat_ms = 1000;
   int lease_timeout_ms = 5000;

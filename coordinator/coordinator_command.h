@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/evolution/run_controller.h"
+
 namespace acdc {
 
-int RunCoordinatorCommand(const std::vector<std::string>& args);
+// `runs` carries what the coordinator cannot know itself (the merge recipe check).
+int RunCoordinatorCommand(const std::vector<std::string>& args, RunControllerOptions runs);
 
 }  // namespace acdc

@@ -33,12 +33,19 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
                                   });
   server->jobs_ = std::make_unique<JobManager>(server->store_.get(), server->log_.get(), clock,
                                                metrics, options.jobs);
+  server->run_metrics_ = std::make_unique<RunMetrics>(*metrics->registry());
+  server->runs_ = std::make_unique<RunController>(server->store_.get(), server->log_.get(),
+                                                  server->jobs_.get(), server->run_metrics_.get(),
+                                                  options.runs);
+  server->jobs_->SetOutcomeSink(server->runs_.get());
   RETURN_IF_ERROR(server->jobs_->Recover());
+  RETURN_IF_ERROR(server->runs_->Recover());
 
   server->auth_ = std::make_unique<BearerAuth>(options.token);
   RpcGuard guard(server->auth_.get(), metrics);
   server->worker_service_ = std::make_unique<WorkerServiceImpl>(server->jobs_.get(), guard);
-  server->control_service_ = std::make_unique<ControlServiceImpl>(server->jobs_.get(), guard);
+  server->control_service_ = std::make_unique<ControlServiceImpl>(
+      server->jobs_.get(), server->runs_.get(), server->store_.get(), guard);
 
   ASSIGN_OR_RETURN(auto credentials, MakeServerCredentials(options.tls));
   grpc::ServerBuilder builder;
@@ -76,6 +83,7 @@ void CoordinatorServer::Stop() {
     stop_clock_.Notify();
     lease_clock_.join();
   }
+  if (runs_) runs_->Stop();
   if (jobs_) jobs_->Stop();
   // Worker streams are already ended; what is left (clients' watches) loses nothing durable.
   if (server_) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));

@@ -1,6 +1,6 @@
 // The coordinator daemon as an object: builds and owns the store, the commit log, the job
-// manager, the gRPC services and the metrics endpoint (members in dependency order), and
-// runs the lease clock.
+// manager, the run controller, the gRPC services and the metrics endpoint (members in
+// dependency order), and runs the lease clock.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -15,6 +15,8 @@
 #include "common/metrics_endpoint.h"
 #include "common/rpc_security.h"
 #include "coordinator/coordinator_metrics.h"
+#include "coordinator/evolution/run_controller.h"
+#include "coordinator/evolution/run_metrics.h"
 #include "coordinator/jobs/job_manager.h"
 #include "coordinator/rpc/control_service.h"
 #include "coordinator/rpc/worker_service.h"
@@ -30,6 +32,7 @@ struct CoordinatorOptions {
   std::string metrics_address;  // empty: no /metrics
   TlsFiles tls;
   JobManagerOptions jobs;
+  RunControllerOptions runs;
 };
 
 class CoordinatorServer {
@@ -53,6 +56,8 @@ class CoordinatorServer {
   std::unique_ptr<KvStore> store_;
   std::unique_ptr<CommitLog> log_;
   std::unique_ptr<JobManager> jobs_;
+  std::unique_ptr<RunMetrics> run_metrics_;
+  std::unique_ptr<RunController> runs_;
   std::unique_ptr<BearerAuth> auth_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;
   std::unique_ptr<ControlServiceImpl> control_service_;

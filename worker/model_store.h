@@ -1,7 +1,8 @@
 // The worker's model store: one directory per model, in Hugging Face layout, named by its
 // id. Models appear atomically (written to a staged sibling, then renamed), so a directory
 // present under an id is a complete model. Ids are single path components of letters,
-// digits, '.', '_' and '-' (not starting with '.'), so an id can never escape the store.
+// digits, '.', '_' and '-' (not starting with '.'), so an id can never escape the store; only
+// reads (Locate) also take an absolute path to a checkpoint outside it.
 #pragma once
 
 #include <string>
@@ -18,7 +19,8 @@ class ModelStore {
   const std::string& root() const { return root_; }
   // INVALID_ARGUMENT for a malformed id; the path whether or not the model exists.
   absl::StatusOr<std::string> PathOf(const std::string& id) const;
-  // NOT_FOUND naming the id and the store when the model is absent.
+  // NOT_FOUND naming the id and the store when the model is absent. An absolute path names a
+  // checkpoint outside the store (a run's base and seed models on a shared file system).
   absl::StatusOr<std::string> Locate(const std::string& id) const;
   bool Contains(const std::string& id) const;
   // SHA-256 (hex) over the model's files: name, size and bytes of each, in name order.

@@ -121,18 +121,14 @@ absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
   }
   std::vector<std::unique_ptr<JobHandler>> handlers;
   handlers.push_back(std::make_unique<DiagHandler>());
+  std::unique_ptr<JobHandler> evaluator = MakeEvaluateHandler(eval, merge, devices, metrics);
   handlers.push_back(std::make_unique<MergeHandler>(ModelStore(merge.model_store), merge.device,
-                                                    std::move(resident), metrics));
-  handlers.push_back(MakeEvaluateHandler(eval, merge, devices, metrics));
+                                                    std::move(resident), evaluator.get(),
+                                                    metrics));
+  handlers.push_back(std::move(evaluator));
   return handlers;
 }
 
-std::string DefaultModelStore() {
-  const char* home = std::getenv("ACDC_HOME");
-  if (home != nullptr && *home != '\0') return absl::StrCat(home, "/model-store");
-  const char* user_home = std::getenv("HOME");
-  return absl::StrCat(user_home != nullptr ? user_home : ".", "/.cache/acdc/model-store");
-}
 
 }  // namespace
 

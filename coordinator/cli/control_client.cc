@@ -34,6 +34,13 @@ absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(
       new ControlClient(options.coordinator, *std::move(token), std::move(stub)));
 }
 
+void ControlClient::PrepareContext(grpc::ClientContext* context, absl::Duration timeout,
+                                   bool wait_for_ready) const {
+  AttachToken(context, token_);
+  context->set_wait_for_ready(wait_for_ready);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
 absl::StatusOr<v1::GetStatusResponse> ControlClient::GetStatus(absl::Duration timeout,
                                                                bool wait_for_ready) {
   grpc::ClientContext context;

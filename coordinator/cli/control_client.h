@@ -46,6 +46,11 @@ class ControlClient {
                   std::function<void(const absl::Status&)> on_done);
 
   const std::string& address() const { return address_; }
+  // For calls made on stub() directly: the token, a deadline and, with `wait_for_ready`,
+  // riding out a coordinator that is (re)starting.
+  void PrepareContext(grpc::ClientContext* context, absl::Duration timeout,
+                      bool wait_for_ready = true) const;
+  v1::ControlService::Stub& stub() { return *stub_; }
 
  private:
   ControlClient(std::string address, std::string token,

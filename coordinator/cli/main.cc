@@ -13,6 +13,7 @@
 #include "coordinator/coordinator_command.h"
 #include "worker/commands/model_commands.h"
 #include "worker/commands/task_commands.h"
+#include "worker/merge/merge_config.h"
 #include "worker/worker_command.h"
 
 namespace {
@@ -77,7 +78,13 @@ int main(int argc, char** argv) {
     // Before any thread starts, so that only the main thread receives SIGINT/SIGTERM.
     acdc::BlockShutdownSignals();
   }
-  if (command == "coordinator") return acdc::RunCoordinatorCommand(args);
+  if (command == "coordinator") {
+    acdc::RunControllerOptions runs;
+    runs.check_recipe = [](const std::string& yaml) {
+      return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
+    };
+    return acdc::RunCoordinatorCommand(args, std::move(runs));
+  }
   if (command == "worker") return acdc::RunWorkerCommand(args);
   if (command == "up") return acdc::RunUpCommand(args, SelfBinary(argv[0]));
   if (command == "status") return acdc::RunStatusCommand(args);

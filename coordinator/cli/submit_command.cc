@@ -9,7 +9,7 @@
 #include "common/files.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/cli/control_client.h"
-#include "worker/eval/task_file.h"
+#include "common/tasks/task_file.h"
 
 namespace acdc {
 namespace {

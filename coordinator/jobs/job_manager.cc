@@ -93,7 +93,17 @@ void JobManager::Submit(const std::vector<v1::JobSubmission>& submissions,
       return;
     }
   }
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
+  for (const v1::JobSubmission& submission : submissions) {
+    auto known = jobs_.find(submission.job_id());
+    if (known != jobs_.end() &&
+        known->second.record.spec().SerializeAsString() != submission.spec().SerializeAsString()) {
+      lock.Release();
+      done(absl::AlreadyExistsError(absl::StrCat(
+          "job '", submission.job_id(), "' exists with another spec: choose a new id")));
+      return;
+    }
+  }
   std::vector<std::string> ids;
   KvBatch batch;
   Notes notes;
@@ -162,6 +172,46 @@ v1::GetStatusResponse JobManager::Status() const {
   return response;
 }
 
+int JobManager::Cancel(const std::string& prefix) {
+  absl::MutexLock lock(&mu_);
+  KvBatch batch;
+  Notes notes;
+  std::vector<std::string> cancelled;
+  for (auto& [id, job] : jobs_) {
+    if (id.rfind(prefix, 0) != 0 || IsTerminal(job.record.state())) continue;
+    v1::JobRecord& record = job.record;
+    if (record.state() == v1::JOB_STATE_QUEUED) {
+      queue_.erase(record.queue_seq());
+    } else if (auto worker = workers_.find(record.worker_id()); worker != workers_.end()) {
+      worker->second.leased.erase(id);
+      v1::JobRef ref;
+      ref.set_job_id(id);
+      ref.set_attempt(record.attempt());
+      notes.push_back(SendNote(worker->second.link, RevokeMessage(ref)));
+    }
+    batch.Delete(Table::kJobs, id);
+    cancelled.push_back(id);
+  }
+  for (const std::string& id : cancelled) {
+    Job& job = jobs_[id];
+    SetState(job, v1::JOB_STATE_FAILED);
+    --state_counts_[v1::JOB_STATE_FAILED];
+    jobs_.erase(id);
+  }
+  Dispatch(batch, notes);
+  Commit(std::move(batch), std::move(notes));
+  return static_cast<int>(cancelled.size());
+}
+
+int JobManager::Outstanding(const std::string& prefix) const {
+  absl::MutexLock lock(&mu_);
+  int count = 0;
+  for (const auto& [id, job] : jobs_) {
+    count += id.rfind(prefix, 0) == 0 && !IsTerminal(job.record.state());
+  }
+  return count;
+}
+
 void JobManager::RegisterWorker(const v1::RegisterWorkerRequest& request,
                                 Callback<v1::RegisterWorkerResponse> done) {
   if (request.slots() == 0) {
@@ -180,6 +230,8 @@ void JobManager::RegisterWorker(const v1::RegisterWorkerRequest& request,
   status.set_hostname(request.hostname());
   status.set_slots(request.slots());
   *status.mutable_devices() = request.devices();
+  worker.capabilities.clear();
+  for (int kind : request.capabilities()) worker.capabilities.insert(kind);
   status.set_last_seen_ms(NowMs());
   if (!worker.link) status.set_state(v1::WORKER_STATE_DISCONNECTED);
 
@@ -408,6 +460,13 @@ void JobManager::Finish(Job& job, v1::JobState state, KvBatch& batch, Notes& not
   job.record.set_finished_ms(NowMs());
   metrics_->JobFinished(JobKindName(job.record.kind()), JobStateName(state),
                         absl::Milliseconds(job.record.finished_ms() - job.record.submitted_ms()));
+  if (sink_ != nullptr && sink_->Owns(job.record.job_id())) {
+    const v1::JobOutcome outcome = Outcome(job);
+    batch.Put(Table::kJobResults, job.record.job_id(), outcome.SerializeAsString());
+    job.absorbed = true;
+    absorbed_.push_back(job.record.job_id());
+    notes.push_back([sink = sink_, outcome] { sink->OnOutcome(outcome); });
+  }
   if (job.watchers.empty()) return;
   notes.push_back([watchers = std::move(job.watchers), outcome = Outcome(job)] {
     for (const auto& watcher : watchers) watcher->OnOutcome(outcome);
@@ -440,7 +499,16 @@ void JobManager::Dispatch(KvBatch& batch, Notes& notes) {
           worker.leased.size() >= worker.status.slots()) {
         continue;
       }
-      Lease(jobs_[queue_.begin()->second], worker, batch, notes);
+      Job* runnable = nullptr;
+      for (const auto& [seq, id] : queue_) {
+        Job& job = jobs_[id];
+        if (worker.capabilities.empty() || worker.capabilities.contains(job.record.kind())) {
+          runnable = &job;
+          break;
+        }
+      }
+      if (runnable == nullptr) continue;
+      Lease(*runnable, worker, batch, notes);
       dispatch_cursor_ = it->first;
       leased_any = true;
     }
@@ -449,6 +517,13 @@ void JobManager::Dispatch(KvBatch& batch, Notes& notes) {
 }
 
 void JobManager::Commit(KvBatch batch, Notes notes) {
+  for (const std::string& id : absorbed_) {
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) continue;
+    --state_counts_[it->second.record.state()];
+    jobs_.erase(it);
+  }
+  absorbed_.clear();
   UpdateGauges();
   if (batch.empty() && notes.empty()) return;
   log_->Append(std::move(batch), [notes = std::move(notes)] {
@@ -457,6 +532,10 @@ void JobManager::Commit(KvBatch batch, Notes notes) {
 }
 
 void JobManager::PutJob(const Job& job, KvBatch& batch) const {
+  if (job.absorbed) {
+    batch.Delete(Table::kJobs, job.record.job_id());
+    return;
+  }
   batch.Put(Table::kJobs, job.record.job_id(), job.record.SerializeAsString());
 }
 

@@ -43,6 +43,18 @@ class JobWatcher {
   virtual void OnOutcome(const v1::JobOutcome& outcome) = 0;
 };
 
+// Takes over the terminal outcomes of the jobs it owns (a run's jobs): the outcome is written
+// to Table::kJobResults and the job record deleted in the same write, so finished jobs do not
+// accumulate; the owner folds the outcome into its own records and deletes it from there.
+class JobOutcomeSink {
+ public:
+  virtual ~JobOutcomeSink() = default;
+  // Called under the manager's lock: must be a pure function of the id.
+  virtual bool Owns(const std::string& job_id) const = 0;
+  // Called once the outcome is durable, on the commit thread: must not block.
+  virtual void OnOutcome(const v1::JobOutcome& outcome) = 0;
+};
+
 struct JobManagerOptions {
   absl::Duration heartbeat_interval = absl::Seconds(1);
   absl::Duration lease_timeout = absl::Seconds(5);
@@ -57,16 +69,25 @@ class JobManager {
   JobManager(KvStore* store, CommitLog* log, const Clock* clock, CoordinatorMetrics* metrics,
              JobManagerOptions options);
 
+  // Set before Recover(); outlives the manager.
+  void SetOutcomeSink(JobOutcomeSink* sink) { sink_ = sink; }
+
   // Loads jobs and workers from the store. Leases held before a restart get a fresh deadline
   // so their workers can reconnect and report.
   absl::Status Recover();
 
   // --- control API ---
-  // Ids already known are accepted again without change (retries are safe).
+  // Ids already known are accepted again without change (retries are safe); a known id with
+  // another spec is refused with ALREADY_EXISTS.
   void Submit(const std::vector<v1::JobSubmission>& jobs, Callback<std::vector<std::string>> done);
   // NOT_FOUND if any id is unknown (then nothing is watched).
   absl::Status Watch(const std::vector<std::string>& job_ids, std::shared_ptr<JobWatcher> watcher);
   v1::GetStatusResponse Status() const;
+  // Drops every queued or leased job whose id starts with `prefix` (leases are revoked; a
+  // late result is stale). Returns how many were cancelled.
+  int Cancel(const std::string& prefix);
+  // Jobs not yet terminal whose id starts with `prefix`.
+  int Outstanding(const std::string& prefix) const;
 
   // --- worker API ---
   void RegisterWorker(const v1::RegisterWorkerRequest& request,
@@ -90,12 +111,14 @@ class JobManager {
  private:
   struct Job {
     v1::JobRecord record;
+    bool absorbed = false;  // its outcome went to the sink: deleted at the end of the transition
     std::vector<std::shared_ptr<JobWatcher>> watchers;
   };
   struct Worker {
     v1::WorkerStatus status;
     std::shared_ptr<WorkerLink> link;
     absl::flat_hash_set<std::string> leased;
+    absl::flat_hash_set<int> capabilities;  // job kinds it runs; empty: every kind
   };
 
   // Each returns the transition's batch and queues what to announce once it is durable.
@@ -110,7 +133,8 @@ class JobManager {
               std::vector<std::function<void()>>& notes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetState(Job& job, v1::JobState state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Enqueue(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Leases queued jobs to workers with free slots, round-robin.
+  // Leases queued jobs to workers with free slots, round-robin, each the oldest job of a kind
+  // the worker runs.
   void Dispatch(KvBatch& batch, std::vector<std::function<void()>>& notes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends one transition to the log (or a barrier when `batch` is empty).
@@ -124,6 +148,7 @@ class JobManager {
   int64_t NowMs() const;
 
   KvStore* store_;
+  JobOutcomeSink* sink_ = nullptr;
   CommitLog* log_;
   const Clock* clock_;
   CoordinatorMetrics* metrics_;
@@ -138,6 +163,7 @@ class JobManager {
   absl::flat_hash_map<v1::JobState, uint64_t> state_counts_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<v1::JobKind, uint64_t> queued_by_kind_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::string> absorbed_ ABSL_GUARDED_BY(mu_);  // erased at the next Commit
 };
 
 }  // namespace acdc

@@ -105,4 +105,101 @@ grpc::ServerWriteReactor<v1::JobOutcome>* ControlServiceImpl::WatchJobs(
   return new WatchReactor(jobs_, guard_, context, *request);
 }
 
+grpc::ServerUnaryReactor* ControlServiceImpl::Unary(grpc::CallbackServerContext* context,
+                                                    const std::string& method,
+                                                    const std::function<absl::Status()>& handle) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status status = guard_.Admit(*context, method);
+  if (status.ok()) {
+    if (absl::Status handled = handle(); !handled.ok()) {
+      status = guard_.Refuse(method, ToGrpcStatus(handled));
+    }
+  }
+  reactor->Finish(status);
+  return reactor;
+}
+
+absl::Status ControlServiceImpl::FillStatus(const std::string& run,
+                                            v1::RunStatusResponse* response) {
+  absl::StatusOr<nlohmann::json> status = runs_->RunStatus(run);
+  if (!status.ok()) return status.status();
+  response->set_status_json(status->dump());
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::StartRun(grpc::CallbackServerContext* context,
+                                                       const v1::StartRunRequest* request,
+                                                       v1::StartRunResponse* response) {
+  return Unary(context, "StartRun", [&]() -> absl::Status {
+    absl::StatusOr<std::string> id =
+        runs_->StartRun(request->config_yaml(), request->config_path(), request->base_dir());
+    if (!id.ok()) return id.status();
+    response->set_run_id(*id);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::StopRun(grpc::CallbackServerContext* context,
+                                                      const v1::RunRequest* request,
+                                                      v1::RunStatusResponse* response) {
+  return Unary(context, "StopRun", [&]() -> absl::Status {
+    if (absl::Status stopped = runs_->StopRun(request->run_id()); !stopped.ok()) return stopped;
+    return FillStatus(request->run_id(), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::ResumeRun(grpc::CallbackServerContext* context,
+                                                        const v1::RunRequest* request,
+                                                        v1::RunStatusResponse* response) {
+  return Unary(context, "ResumeRun", [&]() -> absl::Status {
+    if (absl::Status resumed = runs_->ResumeRun(request->run_id()); !resumed.ok()) return resumed;
+    return FillStatus(request->run_id(), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::GetRunStatus(grpc::CallbackServerContext* context,
+                                                           const v1::RunRequest* request,
+                                                           v1::RunStatusResponse* response) {
+  return Unary(context, "GetRunStatus",
+               [&]() { return FillStatus(request->run_id(), response); });
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::ListRuns(grpc::CallbackServerContext* context,
+                                                       const v1::ListRunsRequest* request,
+                                                       v1::ListRunsResponse* response) {
+  return Unary(context, "ListRuns", [&]() {
+    for (const nlohmann::json& run : runs_->ListRuns()) response->add_runs_json(run.dump());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::ExportRun(grpc::CallbackServerContext* context,
+                                                        const v1::RunRequest* request,
+                                                        v1::ExportRunResponse* response) {
+  return Unary(context, "ExportRun", [&]() -> absl::Status {
+    absl::StatusOr<nlohmann::json> known = runs_->RunStatus(request->run_id());
+    if (!known.ok()) return known.status();
+    auto files = archive_.Export(request->run_id());
+    if (!files.ok()) return files.status();
+    for (auto& [name, content] : *files) {
+      v1::ExportedFile* file = response->add_files();
+      file->set_name(name);
+      file->set_content(std::move(content));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::ListRecords(grpc::CallbackServerContext* context,
+                                                          const v1::ListRecordsRequest* request,
+                                                          v1::ListRecordsResponse* response) {
+  return Unary(context, "ListRecords", [&]() -> absl::Status {
+    absl::StatusOr<std::vector<std::string>> records =
+        archive_.Records(request->run_id(), request->kind(), request->id());
+    if (!records.ok()) return records.status();
+    for (std::string& record : *records) response->add_records_json(std::move(record));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace acdc

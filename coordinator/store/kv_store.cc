@@ -10,6 +10,18 @@ const char* TableName(Table table) {
       return "workers";
     case Table::kMeta:
       return "meta";
+    case Table::kRuns:
+      return "runs";
+    case Table::kModels:
+      return "models";
+    case Table::kTasks:
+      return "tasks";
+    case Table::kGenerations:
+      return "generations";
+    case Table::kAdaptations:
+      return "adaptations";
+    case Table::kJobResults:
+      return "job_results";
   }
   return "unknown";
 }

@@ -14,8 +14,23 @@
 namespace acdc {
 
 // One RocksDB column family each. Add new record kinds at the end.
-enum class Table { kJobs, kWorkers, kMeta };
-inline constexpr Table kAllTables[] = {Table::kJobs, Table::kWorkers, Table::kMeta};
+// kJobResults holds the outcomes of a run's jobs until the run folds them into its archive
+// (coordinator/archive/); the other run tables are the archive itself, keyed "RUN/ID".
+enum class Table {
+  kJobs,
+  kWorkers,
+  kMeta,
+  kRuns,
+  kModels,
+  kTasks,
+  kGenerations,
+  kAdaptations,
+  kJobResults
+};
+inline constexpr Table kAllTables[] = {Table::kJobs,   Table::kWorkers,     Table::kMeta,
+                                       Table::kRuns,   Table::kModels,      Table::kTasks,
+                                       Table::kGenerations, Table::kAdaptations,
+                                       Table::kJobResults};
 const char* TableName(Table table);
 
 struct KvWrite {

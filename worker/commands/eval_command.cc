@@ -16,7 +16,7 @@
 #include "worker/commands/model_commands.h"
 #include "worker/eval/chat_model.h"
 #include "worker/eval/evaluator.h"
-#include "worker/eval/task_file.h"
+#include "common/tasks/task_file.h"
 
 namespace acdc {
 namespace {

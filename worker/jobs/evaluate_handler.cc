@@ -66,7 +66,8 @@ absl::StatusOr<v1::JobOutput> EvaluateHandler::Run(const v1::JobSpec& spec) {
                                cache_->cached_models());
   }
   EvaluationOptions options;
-  options.batch_size = options_.batch_size;
+  options.batch_size =
+      job.batch_size() > 0 ? static_cast<int>(job.batch_size()) : options_.batch_size;
   options.max_new_tokens =
       job.max_new_tokens() > 0 ? static_cast<int>(job.max_new_tokens()) : options_.max_new_tokens;
   absl::StatusOr<Evaluation> evaluation = Evaluate(*lookup.model, tasks, options);

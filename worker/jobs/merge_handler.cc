@@ -24,7 +24,20 @@ absl::StatusOr<v1::JobOutput> Output(const ModelStore& store, const std::string&
 }  // namespace
 
 absl::StatusOr<v1::JobOutput> MergeHandler::Run(const v1::JobSpec& spec) {
-  const v1::MergeJob& job = spec.merge();
+  ASSIGN_OR_RETURN(v1::JobOutput output, Merge(spec.merge()));
+  if (!spec.merge().has_evaluate()) return output;
+  if (evaluator_ == nullptr) {
+    return absl::FailedPreconditionError("this worker cannot evaluate a merged child");
+  }
+  v1::JobSpec evaluate;
+  *evaluate.mutable_evaluate() = spec.merge().evaluate();
+  evaluate.mutable_evaluate()->set_model_id(spec.merge().child_id());
+  ASSIGN_OR_RETURN(v1::JobOutput evaluation, evaluator_->Run(evaluate));
+  *output.mutable_merge()->mutable_evaluation() = evaluation.evaluate();
+  return output;
+}
+
+absl::StatusOr<v1::JobOutput> MergeHandler::Merge(const v1::MergeJob& job) {
   ASSIGN_OR_RETURN(std::string child_dir, store_.PathOf(job.child_id()));
   // Only complete models are ever in the store: an earlier attempt finished this one.
   if (store_.Contains(job.child_id())) return Output(store_, job.child_id(), MergeResult{});

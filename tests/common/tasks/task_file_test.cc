@@ -1,6 +1,6 @@
 // Task files: task records and built-in spec lines, ids for unnamed tasks, and errors naming
 // the file and line.
-#include "worker/eval/task_file.h"
+#include "common/tasks/task_file.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "common/ids.h"
-#include "tests/worker/eval/eval_fixtures.h"
 
 namespace acdc {
 namespace {
@@ -22,7 +21,12 @@ std::string WriteFile(const std::string& text) {
 }
 
 TEST(TaskFileTest, ReadsRecordsAndBuiltinSpecs) {
-  const Task record = MakeTask("reverse-1", {{"Reverse 'ab'.", "ba"}});
+  Task record;
+  record.id = "reverse-1";
+  TaskInstance& instance = record.instances.emplace_back();
+  instance.id = "1";
+  instance.instruction = "Reverse 'ab'.";
+  instance.reference = "ba";
   const std::string path =
       WriteFile(TaskToJson(record).dump() + "\n\n{\"family\": \"add\", \"difficulty\": 2}\n");
   TaskFileOptions options;

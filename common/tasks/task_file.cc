@@ -1,4 +1,4 @@
-#include "worker/eval/task_file.h"
+#include "common/tasks/task_file.h"
 
 #include <fstream>
 

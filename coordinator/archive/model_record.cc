@@ -1,0 +1,88 @@
+#include "coordinator/archive/model_record.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace acdc {
+namespace {
+
+using nlohmann::json;
+
+constexpr ModelState kStates[] = {ModelState::kPlanned, ModelState::kArchive,
+                                  ModelState::kRetired, ModelState::kRejected,
+                                  ModelState::kFailed};
+
+}  // namespace
+
+const char* ModelStateName(ModelState state) {
+  switch (state) {
+    case ModelState::kPlanned:
+      return "planned";
+    case ModelState::kArchive:
+      return "archive";
+    case ModelState::kRetired:
+      return "retired";
+    case ModelState::kRejected:
+      return "rejected";
+    case ModelState::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+json ModelRecord::ToJson() const {
+  json score_json = json::object();
+  for (const auto& [task, score] : scores) score_json[task] = score;
+  return json{{"id", id},
+              {"generation", generation},
+              {"origin", origin},
+              {"parents", parents},
+              {"recipe", recipe},
+              {"location", location},
+              {"sha256", sha256},
+              {"state", ModelStateName(state)},
+              {"ever_archived", ever_archived},
+              {"reason", reason},
+              {"scores", score_json},
+              {"samples", samples}};
+}
+
+absl::StatusOr<ModelRecord> ModelRecord::FromJson(const json& json) {
+  try {
+    ModelRecord record;
+    record.id = json.at("id").get<std::string>();
+    record.generation = json.at("generation").get<int>();
+    record.origin = json.at("origin").get<std::string>();
+    record.parents = json.at("parents").get<std::vector<std::string>>();
+    record.recipe = json.at("recipe");
+    record.location = json.at("location").get<std::string>();
+    record.sha256 = json.at("sha256").get<std::string>();
+    const std::string state = json.at("state").get<std::string>();
+    bool known = false;
+    for (ModelState candidate : kStates) {
+      if (state == ModelStateName(candidate)) {
+        record.state = candidate;
+        known = true;
+      }
+    }
+    if (!known) return absl::DataLossError(absl::StrCat("model ", record.id, ": state '", state, "'"));
+    record.ever_archived = json.at("ever_archived").get<bool>();
+    record.reason = json.at("reason").get<std::string>();
+    for (const auto& [task, score] : json.at("scores").items()) record.scores[task] = score.get<double>();
+    record.samples = json.at("samples").get<std::vector<std::string>>();
+    return record;
+  } catch (const json::exception& e) {
+    return absl::DataLossError(absl::StrCat("model record is malformed: ", e.what()));
+  }
+}
+
+json ModelRecord::ExportJson() const {
+  // Weights are never deleted by this version, so a model is in the archive or retired.
+  return json{{"id", id},
+              {"generation", generation},
+              {"parents", parents},
+              {"recipe", recipe},
+              {"sha256", sha256.empty() ? json(nullptr) : json(sha256)},
+              {"state", state == ModelState::kArchive ? "archive" : "retired"}};
+}
+
+}  // namespace acdc

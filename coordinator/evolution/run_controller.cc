@@ -1,0 +1,743 @@
+#include "coordinator/evolution/run_controller.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/tasks/task_file.h"
+#include "coordinator/evolution/builtin_scientist.h"
+#include "coordinator/evolution/dominated_novelty_search.h"
+#include "coordinator/evolution/gibberish_check.h"
+
+namespace acdc {
+namespace {
+
+using nlohmann::json;
+
+// Responses each evaluation returns for the gibberish check (the reference's judge sees 3).
+constexpr int kGibberishSamples = 3;
+
+PoolOptions PoolOptionsOf(const RunConfig& config) {
+  PoolOptions options;
+  options.instances_per_task = config.tasks.instances_per_task;
+  options.pool_cap = config.tasks.pool_cap;
+  options.new_per_adaptation = config.tasks.new_per_adaptation;
+  options.easy_above = config.tasks.easy_above;
+  options.novel_similar_probability = config.tasks.novel_similar_probability;
+  return options;
+}
+
+// The part of a job id after "RUN/" up to the next '/': the model the job is about.
+std::string ModelOfJob(const std::string& run, const std::string& job_id) {
+  const std::string rest = job_id.substr(run.size() + 1);
+  return rest.substr(0, rest.find('/'));
+}
+
+std::string RunOfJob(const std::string& job_id) { return job_id.substr(0, job_id.find('/')); }
+
+// The checkpoint's config.json, parsed; errors name the path.
+absl::StatusOr<json> ReadModelConfig(const std::string& path, const std::string& key) {
+  const std::string file = absl::StrCat(path, "/config.json");
+  absl::StatusOr<std::string> text = ReadFileToString(file);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, ": '", path, "' is not a readable Hugging Face checkpoint (no ",
+                     "config.json)"));
+  }
+  json config = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (config.is_discarded() || !config.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(key, ": ", file, " is not valid JSON"));
+  }
+  return config;
+}
+
+double Mean(const std::vector<uint8_t>& skills) {
+  if (skills.empty()) return 0;
+  double sum = 0;
+  for (uint8_t skill : skills) sum += skill;
+  return sum / static_cast<double>(skills.size());
+}
+
+}  // namespace
+
+RunController::RunController(KvStore* store, CommitLog* log, JobManager* jobs, RunMetrics* metrics,
+                             RunControllerOptions options)
+    : store_(store),
+      log_(log),
+      jobs_(jobs),
+      metrics_(metrics),
+      options_(std::move(options)),
+      archive_(store),
+      scientist_(std::make_unique<BuiltinScientist>()) {}
+
+RunController::~RunController() { Stop(); }
+
+absl::Status RunController::Recover() {
+  ASSIGN_OR_RETURN(std::vector<RunRecord> records, archive_.Runs());
+  {
+    absl::MutexLock lock(&mu_);
+    for (const RunRecord& record : records) {
+      ASSIGN_OR_RETURN(std::unique_ptr<Run> run, LoadRun(record));
+      runs_[record.id] = std::move(run);
+    }
+  }
+  thread_ = std::thread([this] { Loop(); });
+  Poke();
+  return absl::OkStatus();
+}
+
+void RunController::Stop() {
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
+    const RunRecord& record) {
+  ASSIGN_OR_RETURN(RunConfig config, RunConfigFromJson(record.config));
+  auto run = std::make_unique<Run>(PoolOptionsOf(config));
+  run->record = record;
+  run->config = std::move(config);
+  ASSIGN_OR_RETURN(std::vector<json> tasks, archive_.Tasks(record.id));
+  std::vector<TaskRecord> task_records;
+  for (const json& task : tasks) {
+    ASSIGN_OR_RETURN(TaskRecord task_record, TaskRecord::FromJson(task));
+    task_records.push_back(std::move(task_record));
+  }
+  run->pool.Restore(std::move(task_records), record.limbo);
+  ASSIGN_OR_RETURN(std::vector<ModelRecord> models, archive_.Models(record.id));
+  for (ModelRecord& model : models) run->models[model.id] = std::move(model);
+  ASSIGN_OR_RETURN(auto outcomes, archive_.PendingOutcomes(record.id));
+  for (const auto& [job_id, bytes] : outcomes) {
+    v1::JobOutcome outcome;
+    if (!outcome.ParseFromString(bytes)) {
+      return absl::DataLossError(absl::StrCat("stored outcome of job ", job_id, " is corrupt"));
+    }
+    run->outcomes[job_id] = std::move(outcome);
+  }
+  run->phase_started = run->generation_started = absl::Now();
+  return run;
+}
+
+absl::Status RunController::CheckModels(const RunConfig& config) const {
+  ASSIGN_OR_RETURN(const json base, ReadModelConfig(config.base_model, "base_model"));
+  for (size_t i = 0; i < config.seed_models.size(); ++i) {
+    const std::string key = absl::StrFormat("seed_models[%d]", i);
+    ASSIGN_OR_RETURN(const json seed, ReadModelConfig(config.seed_models[i], key));
+    for (const char* field : {"model_type", "architectures", "hidden_size", "num_hidden_layers",
+                              "num_attention_heads", "vocab_size"}) {
+      if (seed.value(field, json()) != base.value(field, json())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            key, ": '", config.seed_models[i], "' is not of the base model's architecture (",
+            field, " is ", seed.value(field, json()).dump(), ", the base's ",
+            base.value(field, json()).dump(), "): task vectors need the same shapes"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
+                                                    const std::string& source,
+                                                    const std::string& base_dir) {
+  ASSIGN_OR_RETURN(RunConfig config, ParseRunConfig(yaml, source, base_dir));
+  for (const std::string& path : config.tasks.seed_tasks) {
+    if (!IsRegularFile(path)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": tasks.seed_tasks: '", path,
+          "' is not a task file (JSONL of task records or built-in specs); TaskFamily "
+          "directories as seed tasks are not supported by this version"));
+    }
+  }
+  if (absl::Status status = CheckModels(config); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", status.message()));
+  }
+  const std::string id = RunIdOf(config);
+  auto run = std::make_unique<Run>(PoolOptionsOf(config));
+  run->config = config;
+  run->record.id = id;
+  run->record.config = config.ToJson();
+  run->record.phase = "grow";
+  run->phase_started = run->generation_started = absl::Now();
+  if (options_.check_recipe) {
+    ModelRecord first;
+    first.id = "check";
+    first.parents = {"s0", "s1"};
+    first.recipe = json{{"seed", 0}};
+    Run& probe = *run;
+    probe.models["s0"].location = config.seed_models[0];
+    probe.models["s1"].location = config.seed_models[1];
+    const v1::JobSubmission job = ChildJob(probe, first);
+    probe.models.clear();
+    if (absl::Status status = options_.check_recipe(job.spec().merge().recipe_yaml());
+        !status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": crossover/mutation: ", status.message()));
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto known = runs_.find(id); known != runs_.end()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "run ", id, " (this configuration) already exists and is ",
+          RunStateName(known->second->record.state), ": see `acdc run status ", id,
+          "`; `acdc run resume ", id, "` continues a stopped one"));
+    }
+    KvBatch batch;
+    RunArchive::PutRun(run->record, batch);
+    log_->Append(std::move(batch));
+    runs_[id] = std::move(run);
+  }
+  ACDC_LOG(Info) << "run " << id << " started from " << source;
+  Poke();
+  return id;
+}
+
+absl::Status RunController::StopRun(const std::string& id) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return absl::NotFoundError(absl::StrCat("no run '", id, "'"));
+    Run& run = *it->second;
+    if (run.record.state != RunState::kRunning) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", id, " is ", RunStateName(run.record.state), ", not running"));
+    }
+    run.record.state = RunState::kStopped;
+    KvBatch batch;
+    RunArchive::PutRun(run.record, batch);
+    log_->Append(std::move(batch));
+    run.submitted.clear();
+  }
+  const int cancelled = jobs_->Cancel(id + "/");
+  ACDC_LOG(Info) << "run " << id << " stopped; " << cancelled << " of its jobs cancelled";
+  return absl::OkStatus();
+}
+
+absl::Status RunController::ResumeRun(const std::string& id) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return absl::NotFoundError(absl::StrCat("no run '", id, "'"));
+    Run& run = *it->second;
+    if (run.record.state == RunState::kDone) {
+      return absl::FailedPreconditionError(absl::StrCat("run ", id, " is done"));
+    }
+    if (run.record.state == RunState::kRunning) return absl::OkStatus();
+    run.record.state = RunState::kRunning;
+    run.record.error.clear();
+    run.phase_started = run.generation_started = absl::Now();
+    KvBatch batch;
+    RunArchive::PutRun(run.record, batch);
+    log_->Append(std::move(batch));
+  }
+  Poke();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> RunController::RunStatus(const std::string& id) {
+  absl::Time generation_started;
+  double seconds_per_generation = 0;
+  int generations = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return absl::NotFoundError(absl::StrCat("no run '", id, "'"));
+    generation_started = it->second->generation_started;
+    seconds_per_generation = it->second->seconds_per_generation;
+    generations = it->second->config.generations;
+  }
+  // What is durable: the same answer `--data DIR` gives for a stopped coordinator.
+  log_->Flush();
+  ASSIGN_OR_RETURN(json status, archive_.Summary(id));
+  status["jobs_outstanding"] = jobs_->Outstanding(id + "/");
+  status["eta_s"] = nullptr;
+  if (status["state"] == "done") status["eta_s"] = 0;
+  if (status["state"] == "running" && seconds_per_generation > 0) {
+    const int left = generations - status["generation"].get<int>() + 1;
+    status["eta_s"] = std::max(
+        0.0, left * seconds_per_generation -
+                 absl::ToDoubleSeconds(absl::Now() - generation_started));
+  }
+  return status;
+}
+
+std::vector<json> RunController::ListRuns() {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, run] : runs_) ids.push_back(id);
+  }
+  std::vector<json> runs;
+  for (const std::string& id : ids) {
+    absl::StatusOr<json> status = RunStatus(id);
+    if (status.ok()) {
+      runs.push_back(json{{"id", id},
+                          {"state", (*status)["state"]},
+                          {"generation", (*status)["generation"]}});
+    }
+  }
+  return runs;
+}
+
+bool RunController::Owns(const std::string& job_id) const { return job_id.rfind("run-", 0) == 0; }
+
+void RunController::OnOutcome(const v1::JobOutcome& outcome) {
+  absl::MutexLock lock(&inbox_mu_);
+  inbox_.push_back(outcome);
+}
+
+void RunController::Poke() {
+  absl::MutexLock lock(&inbox_mu_);
+  poked_ = true;
+}
+
+void RunController::Loop() {
+  for (;;) {
+    std::deque<v1::JobOutcome> arrived;
+    {
+      absl::MutexLock lock(&inbox_mu_);
+      inbox_mu_.AwaitWithTimeout(absl::Condition(
+                                     +[](RunController* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                       return self->stopping_ || self->poked_ ||
+                                              !self->inbox_.empty();
+                                     },
+                                     this),
+                                 absl::Seconds(1));
+      if (stopping_) return;
+      arrived.swap(inbox_);
+      poked_ = false;
+    }
+    absl::MutexLock lock(&mu_);
+    for (v1::JobOutcome& outcome : arrived) {
+      auto run = runs_.find(RunOfJob(outcome.job_id()));
+      if (run != runs_.end()) run->second->outcomes[outcome.job_id()] = std::move(outcome);
+    }
+    for (auto& [id, run] : runs_) {
+      if (run->record.state == RunState::kRunning) Advance(*run);
+      PublishMetrics(*run);
+    }
+  }
+}
+
+void RunController::Advance(Run& run) {
+  for (;;) {
+    if (run.record.state != RunState::kRunning) return;
+    KvBatch batch;
+    FoldOutcomes(run, batch);
+    const std::string phase = run.record.phase;
+    absl::StatusOr<bool> moved = false;
+    if (phase == "grow") {
+      moved = Grow(run, batch);
+    } else if (phase == "evaluate") {
+      moved = EvaluateModels(run, batch);
+    } else if (phase == "select") {
+      moved = Select(run, batch);
+    } else if (phase == "adapt") {
+      moved = Adapt(run, batch);
+    } else if (phase == "reevaluate") {
+      moved = Reevaluate(run, batch);
+    } else {
+      moved = absl::InternalError(absl::StrCat("unknown phase '", phase, "'"));
+    }
+    if (!moved.ok()) {
+      log_->Append(std::move(batch));
+      Fail(run, std::string(moved.status().message()));
+      return;
+    }
+    RunArchive::PutRun(run.record, batch);
+    // The step is recorded before its jobs go out (the log writes in order).
+    log_->Append(std::move(batch));
+    std::vector<v1::JobSubmission> jobs;
+    jobs.swap(run.outbox);
+    SubmitMissing(run, std::move(jobs));
+    if (!*moved) return;
+  }
+}
+
+void RunController::FoldOutcomes(Run& run, KvBatch& batch) {
+  for (auto& [job_id, outcome] : run.outcomes) {
+    batch.Delete(Table::kJobResults, job_id);
+    auto model_it = run.models.find(ModelOfJob(run.record.id, job_id));
+    if (model_it == run.models.end()) continue;
+    ModelRecord& model = model_it->second;
+    const bool first_evaluation = model.state == ModelState::kPlanned;
+    if (outcome.state() == v1::JOB_STATE_DONE) {
+      const v1::JobOutput& output = outcome.output();
+      const v1::EvaluateOutput& evaluation =
+          output.has_merge() ? output.merge().evaluation() : output.evaluate();
+      if (output.has_merge()) model.sha256 = output.merge().sha256();
+      for (const v1::TaskScore& score : evaluation.scores()) {
+        model.scores[score.task_id()] = score.score();
+      }
+      if (first_evaluation) {
+        model.samples.assign(evaluation.sample_responses().begin(),
+                             evaluation.sample_responses().end());
+        model.state = ModelState::kRetired;
+        if (model.origin == "child" && run.config.gibberish_check == "builtin") {
+          const std::string reason = BuiltinGibberishCheck(model.samples);
+          if (!reason.empty()) {
+            model.state = ModelState::kRejected;
+            model.reason = reason;
+          }
+        }
+      }
+    } else if (first_evaluation) {
+      model.state = ModelState::kFailed;
+      model.reason = outcome.error();
+    } else {
+      model.reason = absl::StrCat("re-evaluation failed: ", outcome.error());
+    }
+    RunArchive::PutModel(run.record.id, model, batch);
+  }
+  run.outcomes.clear();
+}
+
+absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
+  const RunConfig& config = run.config;
+  std::vector<Task> seeds;
+  TaskFileOptions file_options;
+  file_options.instances = config.tasks.instances_per_task;
+  file_options.seed = config.seed;
+  for (const std::string& path : config.tasks.seed_tasks) {
+    ASSIGN_OR_RETURN(std::vector<Task> tasks, ReadTaskFile(path, file_options));
+    seeds.insert(seeds.end(), tasks.begin(), tasks.end());
+  }
+  RETURN_IF_ERROR(run.pool.Grow(seeds, config.tasks.initial_pool, *scientist_, config.seed));
+  for (const std::string& id : run.pool.TakeChanged()) {
+    RunArchive::PutTask(run.record.id, run.pool.Find(id)->ToJson(), batch);
+  }
+  // Generation 0: the seeds unmutated, then children of two distinct seeds; the first P.
+  const int population = config.population;
+  std::vector<std::string> seed_ids;
+  for (size_t i = 0; i < config.seed_models.size(); ++i) {
+    ModelRecord model;
+    model.id = absl::StrFormat("g000-s%02d", i);
+    model.origin = "seed";
+    model.recipe = json{{"seed_model", i}};
+    model.location = config.seed_models[i];
+    if (static_cast<int>(i) >= population) break;
+    seed_ids.push_back(model.id);
+    RunArchive::PutModel(run.record.id, model, batch);
+    run.models[model.id] = std::move(model);
+  }
+  // Seeds beyond P are never evaluated, and then no child is made: their lineage is moot.
+  const int children = std::max(population - static_cast<int>(seed_ids.size()), 0);
+  PlanChildren(run, 0, children, seed_ids, batch);
+  SetPhase(run, "evaluate", batch);
+  return true;
+}
+
+void RunController::PlanChildren(Run& run, int generation, int count,
+                                 const std::vector<std::string>& parents, KvBatch& batch) {
+  const RunConfig& config = run.config;
+  json parameters = config.crossover;
+  parameters.erase("method");
+  for (int i = 0; i < count && parents.size() >= 2; ++i) {
+    builtin::Rng rng(builtin::MixSeed(
+        config.seed, builtin::StableHash(absl::StrFormat("child-%d-%d", generation, i))));
+    const int64_t n = static_cast<int64_t>(parents.size());
+    const int64_t a = rng.Uniform(0, n - 1);
+    int64_t b = rng.Uniform(0, n - 2);
+    if (b >= a) ++b;
+    ModelRecord model;
+    model.id = absl::StrFormat("g%03d-c%02d", generation, i);
+    model.generation = generation;
+    model.origin = "child";
+    model.parents = {parents[static_cast<size_t>(a)], parents[static_cast<size_t>(b)]};
+    model.recipe = json{{"merge_method", config.crossover["method"]},
+                        {"base_model", "base"},
+                        {"models", model.parents},
+                        {"parameters", parameters},
+                        {"seed", rng.Next() & 0x7fffffff}};
+    if (config.mutation["method"] != "none") model.recipe["mutation"] = config.mutation;
+    model.location = StoreId(run, model.id);
+    RunArchive::PutModel(run.record.id, model, batch);
+    run.models[model.id] = std::move(model);
+  }
+}
+
+v1::JobSubmission RunController::ChildJob(const Run& run, const ModelRecord& model) const {
+  json models = json::array();
+  for (const std::string& parent : model.parents) {
+    models.push_back(json{{"model", run.models.at(parent).location}});
+  }
+  json parameters = run.config.crossover;
+  parameters.erase("method");
+  json recipe{{"merge_method", run.config.crossover["method"]},
+              {"base_model", run.config.base_model},
+              {"models", models},
+              {"seed", model.recipe["seed"]}};
+  if (!parameters.empty()) recipe["parameters"] = parameters;
+  if (run.config.mutation["method"] != "none") recipe["mutation"] = run.config.mutation;
+  v1::JobSubmission job = EvaluateJob(run, model, run.pool.ActiveIds(), "");
+  v1::EvaluateJob evaluate = job.spec().evaluate();
+  job.set_job_id(RunKey(run.record.id, model.id));
+  v1::MergeJob* merge = job.mutable_spec()->mutable_merge();
+  merge->set_recipe_yaml(recipe.dump());  // JSON is YAML
+  merge->set_child_id(model.location);
+  *merge->mutable_evaluate() = std::move(evaluate);
+  return job;
+}
+
+v1::JobSubmission RunController::EvaluateJob(const Run& run, const ModelRecord& model,
+                                             const std::vector<std::string>& task_ids,
+                                             const std::string& job_id) const {
+  v1::JobSubmission job;
+  job.set_job_id(job_id);
+  v1::EvaluateJob* evaluate = job.mutable_spec()->mutable_evaluate();
+  evaluate->set_model_id(model.location);
+  for (const std::string& id : task_ids) {
+    evaluate->add_task_json(TaskToJson(run.pool.Find(id)->task).dump());
+  }
+  evaluate->set_max_new_tokens(static_cast<uint32_t>(run.config.evaluation.max_new_tokens));
+  evaluate->set_batch_size(static_cast<uint32_t>(run.config.evaluation.batch_size));
+  evaluate->set_sample_responses(kGibberishSamples);
+  return job;
+}
+
+void RunController::SubmitMissing(Run& run, std::vector<v1::JobSubmission> jobs) {
+  std::vector<v1::JobSubmission> fresh;
+  for (v1::JobSubmission& job : jobs) {
+    if (std::find(run.submitted.begin(), run.submitted.end(), job.job_id()) !=
+        run.submitted.end()) {
+      continue;
+    }
+    run.submitted.push_back(job.job_id());
+    fresh.push_back(std::move(job));
+  }
+  if (fresh.empty()) return;
+  jobs_->Submit(fresh, [run = run.record.id](absl::StatusOr<std::vector<std::string>> ids) {
+    if (!ids.ok()) ACDC_LOG(Error) << "run " << run << ": submitting jobs failed: " << ids.status();
+  });
+}
+
+absl::StatusOr<bool> RunController::EvaluateModels(Run& run, KvBatch& batch) {
+  const int generation = run.record.generation;
+  bool waiting = false;
+  for (const auto& [id, model] : run.models) {
+    if (model.generation != generation || model.state != ModelState::kPlanned) continue;
+    waiting = true;
+    if (model.origin == "child") {
+      run.outbox.push_back(ChildJob(run, model));
+    } else {
+      run.outbox.push_back(EvaluateJob(run, model, run.pool.ActiveIds(), RunKey(run.record.id, id)));
+    }
+  }
+  if (waiting) return false;
+  SetPhase(run, "select", batch);
+  return true;
+}
+
+std::vector<uint8_t> RunController::Skills(const Run& run, const ModelRecord& model,
+                                           const std::vector<std::string>& tasks) const {
+  std::vector<uint8_t> skills;
+  skills.reserve(tasks.size());
+  for (const std::string& task : tasks) {
+    auto it = model.scores.find(task);
+    skills.push_back(it != model.scores.end() && it->second >= run.config.selection.skill_threshold);
+  }
+  return skills;
+}
+
+absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
+  const int generation = run.record.generation;
+  const std::vector<std::string> tasks = run.pool.ActiveIds();
+  // The archive in its kept order (generation 0: the seeds), then this generation's children
+  // in creation order.
+  std::vector<std::pair<ModelRecord*, std::string>> candidates;  // model, origin
+  std::vector<std::pair<ModelRecord*, std::string>> children;
+  json rejected = json::array();
+  int made = 0;
+  int failed = 0;
+  std::string first_failure;
+  for (const std::string& id : run.record.archive) {
+    candidates.emplace_back(&run.models.at(id), "archive");
+  }
+  for (auto& [id, model] : run.models) {
+    if (model.generation != generation) continue;
+    if (model.origin == "seed") {
+      if (model.state == ModelState::kFailed) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "seed model ", model.location, " could not be evaluated: ", model.reason));
+      }
+      candidates.emplace_back(&model, "seed");
+      continue;
+    }
+    ++made;
+    if (model.state == ModelState::kRejected || model.state == ModelState::kFailed) {
+      rejected.push_back(json{{"model", id}, {"reason", model.reason}});
+      metrics_->Child(run.record.id, model.state == ModelState::kRejected ? "rejected" : "failed");
+      if (model.state == ModelState::kFailed) {
+        ++failed;
+        if (first_failure.empty()) first_failure = model.reason;
+      }
+      continue;
+    }
+    children.emplace_back(&model, "child");
+  }
+  if (made > 0 && failed == made) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "generation %d: every child failed to merge or evaluate; the first: %s", generation,
+        first_failure));
+  }
+  candidates.insert(candidates.end(), children.begin(), children.end());
+
+  std::vector<DnsCandidate> dns;
+  json candidate_lines = json::array();
+  for (const auto& [model, origin] : candidates) {
+    DnsCandidate& candidate = dns.emplace_back();
+    candidate.skills = Skills(run, *model, tasks);
+    candidate.fitness = Mean(candidate.skills);
+    candidate_lines.push_back(json{{"model", model->id},
+                                   {"origin", origin},
+                                   {"fitness", candidate.fitness},
+                                   {"skills", candidate.skills}});
+  }
+  DnsOptions options;
+  options.keep = run.config.population;
+  options.k = run.config.selection.k;
+  options.dominated_score = run.config.selection.dominated_score;
+  const DnsResult result = DominatedNoveltySearch(dns, options);
+
+  std::vector<std::string> survivors;
+  std::set<std::string> kept;
+  for (int index : result.survivors) {
+    survivors.push_back(candidates[static_cast<size_t>(index)].first->id);
+    kept.insert(survivors.back());
+  }
+  for (const auto& [model, origin] : candidates) {
+    const bool survives = kept.count(model->id);
+    if (origin == "child") metrics_->Child(run.record.id, survives ? "archived" : "retired");
+    model->state = survives ? ModelState::kArchive : ModelState::kRetired;
+    model->ever_archived = model->ever_archived || survives;
+    RunArchive::PutModel(run.record.id, *model, batch);
+  }
+  RunArchive::PutGeneration(run.record.id, generation,
+                            json{{"generation", generation},
+                                 {"tasks", tasks},
+                                 {"candidates", candidate_lines},
+                                 {"rejected", rejected},
+                                 {"survivors", survivors}},
+                            batch);
+  run.record.archive = survivors;
+  const bool adapt = generation > 0 && generation % run.config.tasks.adapt_every == 0;
+  SetPhase(run, adapt ? "adapt" : "reevaluate", batch);
+  return true;
+}
+
+absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
+  std::map<std::string, double> pass_rates;
+  const double archive_size = static_cast<double>(run.record.archive.size());
+  for (const std::string& task : run.pool.ActiveIds()) {
+    int solved = 0;
+    for (const std::string& id : run.record.archive) {
+      const ModelRecord& model = run.models.at(id);
+      auto it = model.scores.find(task);
+      solved += it != model.scores.end() && it->second >= run.config.selection.skill_threshold;
+    }
+    pass_rates[task] = archive_size > 0 ? solved / archive_size : 0.0;
+  }
+  const Adaptation adaptation =
+      run.pool.Adapt(pass_rates, run.record.generation, *scientist_, run.config.seed);
+  for (const std::string& id : run.pool.TakeChanged()) {
+    RunArchive::PutTask(run.record.id, run.pool.Find(id)->ToJson(), batch);
+  }
+  RunArchive::PutAdaptation(run.record.id, run.record.generation, adaptation.ToJson(), batch);
+  run.record.limbo = run.pool.limbo();
+  SetPhase(run, "reevaluate", batch);
+  return true;
+}
+
+absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
+  const std::vector<std::string> tasks = run.pool.ActiveIds();
+  bool waiting = false;
+  for (const std::string& id : run.record.archive) {
+    const ModelRecord& model = run.models.at(id);
+    if (absl::StartsWith(model.reason, "re-evaluation failed")) {
+      return absl::FailedPreconditionError(absl::StrCat("model ", id, ": ", model.reason));
+    }
+    std::vector<std::string> missing;
+    for (const std::string& task : tasks) {
+      if (!model.scores.count(task)) missing.push_back(task);
+    }
+    if (missing.empty()) continue;
+    waiting = true;
+    run.outbox.push_back(EvaluateJob(
+        run, model, missing,
+        RunKey(run.record.id, absl::StrFormat("%s/re-g%03d", id, run.record.generation))));
+  }
+  if (waiting) return false;
+  const absl::Duration took = absl::Now() - run.generation_started;
+  metrics_->GenerationDone(run.record.id, took);
+  // A moving average: generation 0 (the pool, twice the models) runs longer than the rest.
+  run.seconds_per_generation = run.seconds_per_generation == 0
+                                   ? absl::ToDoubleSeconds(took)
+                                   : 0.7 * run.seconds_per_generation +
+                                         0.3 * absl::ToDoubleSeconds(took);
+  run.generation_started = absl::Now();
+  if (run.record.generation >= run.config.generations) {
+    run.record.state = RunState::kDone;
+    SetPhase(run, "done", batch);
+    ACDC_LOG(Info) << "run " << run.record.id << " is done after generation "
+                   << run.record.generation;
+    return false;
+  }
+  ++run.record.generation;
+  PlanChildren(run, run.record.generation, run.config.children_per_generation,
+               run.record.archive, batch);
+  SetPhase(run, "evaluate", batch);
+  return true;
+}
+
+void RunController::SetPhase(Run& run, const std::string& phase, KvBatch& batch) {
+  metrics_->PhaseDone(run.record.id, run.record.phase, absl::Now() - run.phase_started);
+  run.phase_started = absl::Now();
+  run.record.phase = phase;
+  run.submitted.clear();
+  (void)batch;
+}
+
+void RunController::Fail(Run& run, const std::string& error) {
+  ACDC_LOG(Error) << "run " << run.record.id << " failed: " << error;
+  run.record.state = RunState::kFailed;
+  run.record.error = error;
+  KvBatch batch;
+  RunArchive::PutRun(run.record, batch);
+  log_->Append(std::move(batch));
+  run.outbox.clear();
+  jobs_->Cancel(run.record.id + "/");
+}
+
+void RunController::PublishMetrics(const Run& run) const {
+  const std::vector<std::string> tasks = run.pool.ActiveIds();
+  double best = 0;
+  double sum = 0;
+  for (const std::string& id : run.record.archive) {
+    const double fitness = Mean(Skills(run, run.models.at(id), tasks));
+    best = std::max(best, fitness);
+    sum += fitness;
+  }
+  const double mean = run.record.archive.empty() ? 0 : sum / run.record.archive.size();
+  metrics_->SetProgress(run.record.id, run.record.generation, run.record.archive.size(), best, mean);
+  for (TaskState state :
+       {TaskState::kActive, TaskState::kLimbo, TaskState::kDiscarded, TaskState::kPruned}) {
+    metrics_->SetTasks(run.record.id, TaskStateName(state),
+                       static_cast<double>(run.pool.CountIn(state)));
+  }
+  metrics_->SetJobsOutstanding(run.record.id, jobs_->Outstanding(run.record.id + "/"));
+}
+
+std::string RunController::StoreId(const Run& run, const std::string& model) const {
+  return absl::StrCat(run.record.id, "-", model);
+}
+
+}  // namespace acdc

@@ -1,0 +1,77 @@
+#include "coordinator/evolution/run_metrics.h"
+
+#include "common/metric_buckets.h"
+
+namespace acdc {
+
+RunMetrics::RunMetrics(prometheus::Registry& registry)
+    : generation_(prometheus::BuildGauge()
+                      .Name("acdc_run_generation")
+                      .Help("The generation a run is in (0 while it builds its first archive).")
+                      .Register(registry)),
+      archive_size_(prometheus::BuildGauge()
+                        .Name("acdc_run_archive_size")
+                        .Help("Models in a run's archive.")
+                        .Register(registry)),
+      tasks_(prometheus::BuildGauge()
+                 .Name("acdc_run_tasks")
+                 .Help("A run's tasks by state (active, limbo, discarded, pruned).")
+                 .Register(registry)),
+      best_fitness_(prometheus::BuildGauge()
+                        .Name("acdc_run_best_fitness")
+                        .Help("The best fitness in a run's archive on its active pool.")
+                        .Register(registry)),
+      mean_fitness_(prometheus::BuildGauge()
+                        .Name("acdc_run_mean_fitness")
+                        .Help("The mean fitness of a run's archive on its active pool.")
+                        .Register(registry)),
+      jobs_outstanding_(prometheus::BuildGauge()
+                            .Name("acdc_run_jobs_outstanding")
+                            .Help("A run's jobs submitted and not yet finished.")
+                            .Register(registry)),
+      children_(prometheus::BuildCounter()
+                    .Name("acdc_run_children_total")
+                    .Help("Children made by a run, by outcome (archived, retired, rejected, "
+                          "failed).")
+                    .Register(registry)),
+      generation_duration_(prometheus::BuildHistogram()
+                               .Name("acdc_run_generation_duration_seconds")
+                               .Help("Wall time of a run's generations.")
+                               .Register(registry)),
+      phase_duration_(prometheus::BuildHistogram()
+                          .Name("acdc_run_phase_duration_seconds")
+                          .Help("Wall time of a generation's phases (grow, evaluate, select, "
+                                "adapt, reevaluate).")
+                          .Register(registry)) {}
+
+void RunMetrics::SetProgress(const std::string& run, int generation, size_t archive_size,
+                             double best, double mean) {
+  generation_.Add({{"run", run}}).Set(generation);
+  archive_size_.Add({{"run", run}}).Set(static_cast<double>(archive_size));
+  best_fitness_.Add({{"run", run}}).Set(best);
+  mean_fitness_.Add({{"run", run}}).Set(mean);
+}
+
+void RunMetrics::SetTasks(const std::string& run, const std::string& state, double count) {
+  tasks_.Add({{"run", run}, {"state", state}}).Set(count);
+}
+
+void RunMetrics::SetJobsOutstanding(const std::string& run, double count) {
+  jobs_outstanding_.Add({{"run", run}}).Set(count);
+}
+
+void RunMetrics::Child(const std::string& run, const std::string& outcome) {
+  children_.Add({{"run", run}, {"outcome", outcome}}).Increment();
+}
+
+void RunMetrics::GenerationDone(const std::string& run, absl::Duration duration) {
+  generation_duration_.Add({{"run", run}}, DurationBuckets()).Observe(absl::ToDoubleSeconds(duration));
+}
+
+void RunMetrics::PhaseDone(const std::string& run, const std::string& phase,
+                           absl::Duration duration) {
+  phase_duration_.Add({{"run", run}, {"phase", phase}}, DurationBuckets())
+      .Observe(absl::ToDoubleSeconds(duration));
+}
+
+}  // namespace acdc

@@ -1,0 +1,43 @@
+// The runs' Prometheus metrics on the coordinator's registry (names acdc_run_*): generation,
+// archive size, task pool by state, best and mean fitness, children by outcome, generation and
+// phase durations, and jobs outstanding, each labelled by run.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace acdc {
+
+class RunMetrics {
+ public:
+  explicit RunMetrics(prometheus::Registry& registry);
+
+  void SetProgress(const std::string& run, int generation, size_t archive_size, double best,
+                   double mean);
+  void SetTasks(const std::string& run, const std::string& state, double count);
+  void SetJobsOutstanding(const std::string& run, double count);
+  // outcome: archived, rejected (gibberish), failed, retired (evaluated, not selected)
+  void Child(const std::string& run, const std::string& outcome);
+  void GenerationDone(const std::string& run, absl::Duration duration);
+  void PhaseDone(const std::string& run, const std::string& phase, absl::Duration duration);
+
+ private:
+  prometheus::Family<prometheus::Gauge>& generation_;
+  prometheus::Family<prometheus::Gauge>& archive_size_;
+  prometheus::Family<prometheus::Gauge>& tasks_;
+  prometheus::Family<prometheus::Gauge>& best_fitness_;
+  prometheus::Family<prometheus::Gauge>& mean_fitness_;
+  prometheus::Family<prometheus::Gauge>& jobs_outstanding_;
+  prometheus::Family<prometheus::Counter>& children_;
+  prometheus::Family<prometheus::Histogram>& generation_duration_;
+  prometheus::Family<prometheus::Histogram>& phase_duration_;
+};
+
+}  // namespace acdc

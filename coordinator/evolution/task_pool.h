@@ -1,0 +1,100 @@
+// The run's tasks: every task ever made (kept forever, with its lineage and state) and the
+// active pool, in ascending task number, which is the order of every skill vector. Grows the
+// initial pool through the scientist and adapts it every few generations as the AC/DC
+// reference does (DESIGN.md, "The AC/DC loop", step 5): impossible tasks discarded or their
+// limbo parents reinstated, "harder" children of easy tasks (their parents wait in limbo),
+// novel children of the others, a structural novelty check, and oldest-first pruning.
+// Deterministic in its seeds: no clock, no hash-map order.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/tasks/task.h"
+#include "coordinator/evolution/scientist.h"
+#include "nlohmann/json.hpp"
+
+namespace acdc {
+
+enum class TaskState { kActive, kLimbo, kDiscarded, kPruned };
+const char* TaskStateName(TaskState state);
+
+struct TaskRecord {
+  Task task;  // task.id is "t000001" (the creation number), task.parent_id its parent's
+  int generation = 0;
+  TaskOperator op = TaskOperator::kSeed;
+  TaskState state = TaskState::kActive;
+
+  // The archive's record (and the export's line, less "task"): id, generation, parent,
+  // operator, state, spec, and the task with its instances.
+  nlohmann::json ToJson() const;
+  static absl::StatusOr<TaskRecord> FromJson(const nlohmann::json& json);
+};
+
+struct PoolOptions {
+  int instances_per_task = 1;
+  int pool_cap = 250;
+  int new_per_adaptation = 150;
+  double easy_above = 0.5;
+  double novel_similar_probability = 0.8;
+};
+
+struct Adaptation {
+  int generation = 0;
+  std::map<std::string, double> pass_rates;  // every active task's rate before adapting
+  std::vector<std::string> discarded;
+  std::vector<std::string> reverted;     // limbo parents reinstated
+  std::map<std::string, std::string> limbo;  // new "harder" child -> its parent, now in limbo
+  std::vector<std::string> added;        // new tasks, ascending
+  std::vector<std::string> pruned;
+
+  nlohmann::json ToJson() const;  // the export's adaptations.jsonl line
+};
+
+class TaskPool {
+ public:
+  explicit TaskPool(PoolOptions options) : options_(options) {}
+
+  // Restores the pool from stored records and limbo bindings (child -> parent).
+  void Restore(std::vector<TaskRecord> records, std::map<std::string, std::string> limbo);
+
+  // Generation 0: the seed tasks join the pool, then the scientist grows it in micro-batches
+  // (a novel-similar proposal with the configured probability, else "inspired by" an example)
+  // until it holds `target` tasks; accepted tasks become examples for later batches. Stops
+  // early, with what it has, when the scientist finds nothing new for a long while.
+  absl::Status Grow(const std::vector<Task>& seeds, int target, Scientist& scientist,
+                    uint64_t seed);
+
+  // One adaptation at `generation`, given each active task's pass rate over the archive.
+  Adaptation Adapt(const std::map<std::string, double>& pass_rates, int generation,
+                   Scientist& scientist, uint64_t seed);
+
+  // Active task ids, ascending (the skill-vector order).
+  std::vector<std::string> ActiveIds() const;
+  const TaskRecord* Find(const std::string& id) const;
+  const std::map<std::string, TaskRecord>& records() const { return records_; }
+  const std::map<std::string, std::string>& limbo() const { return limbo_; }
+  size_t CountIn(TaskState state) const;
+  // Ids whose record changed since the last call (to be written to the archive).
+  std::vector<std::string> TakeChanged();
+
+ private:
+  // Realizes and adds a proposal unless its spec was made before; returns the new id or "".
+  std::string Add(const TaskProposal& proposal, const std::string& parent, int generation,
+                  Scientist& scientist, uint64_t seed);
+  void SetState(const std::string& id, TaskState state);
+  std::vector<const Task*> ActiveTasks() const;
+
+  PoolOptions options_;
+  std::map<std::string, TaskRecord> records_;  // ids sort in creation order
+  std::map<std::string, std::string> limbo_;   // "harder" child -> parent
+  std::set<std::string> specs_;                // every spec ever made, for the novelty check
+  std::set<std::string> changed_;
+  int next_number_ = 1;
+};
+
+}  // namespace acdc
