@@ -112,7 +112,7 @@ absl::Status WorkerAgent::RunStream() {
     context_ = &context;
     session_open_ = true;
   }
-  for (const v1::JobRef& ref : runner_->Held()) *hello.mutable_hello()->add_held() = ref;
+  for (const v1::JobRef& ref : HeldJobs()) *hello.mutable_hello()->add_held() = ref;
   if (sessions_++ > 0) metrics_->Reconnected();
   bool healthy = Write(hello);
   {
@@ -194,6 +194,13 @@ void WorkerAgent::OnResult(const v1::JobResult& result) {
   Write(message);
 }
 
+std::vector<v1::JobRef> WorkerAgent::HeldJobs() {
+  std::vector<v1::JobRef> held = runner_->Held();
+  absl::MutexLock lock(&mu_);
+  for (const auto& [key, result] : unacked_) held.push_back(result.job());
+  return held;
+}
+
 void WorkerAgent::HeartbeatLoop(absl::Duration interval) {
   while (true) {
     {
@@ -202,7 +209,7 @@ void WorkerAgent::HeartbeatLoop(absl::Duration interval) {
       if (mu_.AwaitWithTimeout(absl::Condition(&closed), interval)) return;
     }
     v1::WorkerMessage message;
-    for (const v1::JobRef& ref : runner_->Held()) *message.mutable_heartbeat()->add_held() = ref;
+    for (const v1::JobRef& ref : HeldJobs()) *message.mutable_heartbeat()->add_held() = ref;
     message.mutable_heartbeat()->set_free_slots(static_cast<uint32_t>(runner_->FreeSlots()));
     Write(message);
     MaybeEndDrain();

@@ -48,6 +48,9 @@ class WorkerAgent {
   absl::Status RunStream();
   void Handle(const v1::CoordinatorMessage& message);
   void OnResult(const v1::JobResult& result);
+  // Jobs running or queued, and those finished whose result the coordinator has not
+  // acknowledged: a reconnect keeps their leases, so the replayed result is not stale.
+  std::vector<v1::JobRef> HeldJobs() ABSL_LOCKS_EXCLUDED(mu_);
   void HeartbeatLoop(absl::Duration interval);
   // Writes on the current stream, if any. False when there is none or it broke.
   bool Write(const v1::WorkerMessage& message);

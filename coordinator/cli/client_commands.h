@@ -11,5 +11,8 @@ int RunDiagCommand(const std::vector<std::string>& args);
 int RunUpCommand(const std::vector<std::string>& args, const std::string& self_binary);
 int RunTokenizeCommand(const std::vector<std::string>& args);
 int RunSubmitCommand(const std::vector<std::string>& args);
+int RunRunCommand(const std::vector<std::string>& args);
+int RunModelsCommand(const std::vector<std::string>& args);
+int RunTasksCommand(const std::vector<std::string>& args);
 
 }  // namespace acdc

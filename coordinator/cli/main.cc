@@ -31,6 +31,9 @@ clients:
   status        workers and job counts of a coordinator
   diag          run diagnostic jobs end to end and report throughput
   submit        submit one job (merge, evaluate) and print its outcome
+  run           start, watch, stop, resume and export coevolution runs
+  models        the models of a run: list, show, export
+  tasks         the tasks of a run: list, show
 
 tools:
   tokenize      token ids of text (JSON lines), as Hugging Face tokenizers gives them
@@ -90,6 +93,9 @@ int main(int argc, char** argv) {
   if (command == "status") return acdc::RunStatusCommand(args);
   if (command == "diag") return acdc::RunDiagCommand(args);
   if (command == "submit") return acdc::RunSubmitCommand(args);
+  if (command == "run") return acdc::RunRunCommand(args);
+  if (command == "models") return acdc::RunModelsCommand(args);
+  if (command == "tasks") return acdc::RunTasksCommand(args);
   if (command == "eval") return acdc::RunEvalCommand(args);
   if (command == "generate") return acdc::RunGenerateCommand(args);
   if (command == "logprobs") return acdc::RunLogprobsCommand(args);

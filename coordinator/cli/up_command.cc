@@ -8,25 +8,29 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/files.h"
+#include "common/flags.h"
 #include "common/shutdown_signal.h"
 #include "common/status_macros.h"
 #include "coordinator/cli/child_process.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/cli/diag_run.h"
+#include "coordinator/evolution/run_config.h"
 
 namespace acdc {
 namespace {
 
 struct UpOptions {
   int workers = 2;
-  int slots = 2;
+  int slots = 0;  // 0: 2 for diag and serving, 1 for a run (each job uses every thread it has)
   std::string data_dir;
   int metrics_port = 0;
   std::string run;
+  std::string config;  // a run configuration: start (or resume) it and wait for it
   DiagOptions diag;
 };
 
@@ -112,9 +116,22 @@ class Cluster {
                               [this] { return client_->GetStatus(absl::Seconds(1), true).ok(); }));
     Say(absl::StrCat("coordinator on ", address_, " (log: ", Log("coordinator"), ")"));
     for (int i = 0; i < options_.workers; ++i) {
-      std::vector<std::string> worker_argv{
-          self_,          "worker",    "--coordinator", address_,
-          "--token-file", TokenFile(), "--slots",       absl::StrCat(options_.slots)};
+      std::vector<std::string> worker_argv{self_,
+                                           "worker",
+                                           "--coordinator",
+                                           address_,
+                                           "--token-file",
+                                           TokenFile(),
+                                           "--slots",
+                                           absl::StrCat(options_.slots),
+                                           "--model-store",
+                                           ModelStore()};
+      if (!options_.config.empty()) {
+        // The cores shared out between the workers: oversubscribed, libgomp slows badly.
+        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        worker_argv.insert(worker_argv.end(),
+                           {"--eval-threads", absl::StrCat(std::max(1, cores / options_.workers))});
+      }
       if (options_.metrics_port > 0) {
         worker_argv.insert(
             worker_argv.end(),
@@ -144,6 +161,7 @@ class Cluster {
   ControlClient& client() { return *client_; }
   const std::string& address() const { return address_; }
   std::string TokenFile() const { return options_.data_dir + "/token"; }
+  std::string ModelStore() const { return options_.data_dir + "/models"; }
 
  private:
   std::string Log(const std::string& name) const {
@@ -197,6 +215,56 @@ int RunWorkload(Cluster& cluster, const UpOptions& options) {
   return report->ok() ? 0 : 1;
 }
 
+// Starts the configured run, or resumes it when the data directory already holds it, then
+// follows it to its end with `acdc run wait`'s progress line.
+int RunConfigured(Cluster& cluster, const UpOptions& options, const std::string& self) {
+  absl::StatusOr<std::string> yaml = ReadFileToString(options.config);
+  if (!yaml.ok()) {
+    Say(absl::StrCat("error: ", yaml.status().message()));
+    return 2;
+  }
+  grpc::ClientContext context;
+  cluster.client().PrepareContext(&context, absl::Minutes(1));
+  v1::StartRunRequest request;
+  request.set_config_yaml(*yaml);
+  request.set_config_path(options.config);
+  request.set_base_dir(std::filesystem::absolute(options.config).parent_path().string());
+  v1::StartRunResponse response;
+  grpc::Status started = cluster.client().stub().StartRun(&context, request, &response);
+  std::string run = response.run_id();
+  if (started.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+    // The same configuration names the same run.
+    absl::StatusOr<RunConfig> config =
+        ParseRunConfig(*yaml, options.config, request.base_dir());
+    if (!config.ok()) {
+      Say(absl::StrCat("error: ", config.status().message()));
+      return 2;
+    }
+    run = RunIdOf(*config);
+    Say(absl::StrCat("resuming run ", run, " from ", options.data_dir));
+    grpc::ClientContext resume_context;
+    cluster.client().PrepareContext(&resume_context, absl::Minutes(1));
+    v1::RunRequest resume;
+    resume.set_run_id(run);
+    v1::RunStatusResponse status;
+    grpc::Status resumed = cluster.client().stub().ResumeRun(&resume_context, resume, &status);
+    if (!resumed.ok() && resumed.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+      Say(absl::StrCat("error: ", resumed.error_message()));
+      return 1;
+    }
+  } else if (!started.ok()) {
+    Say(absl::StrCat("error: ", started.error_message()));
+    return started.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
+  } else {
+    Say(absl::StrCat("started run ", run, " (", options.config, ")"));
+  }
+  const int code = RunRunCommand({"wait", run, "--coordinator", cluster.address(), "--token-file",
+                                  cluster.TokenFile()});
+  Say(absl::StrCat("export it with: ", self, " run export ", run, " --data ", options.data_dir,
+                   " --out DIR"));
+  return code;
+}
+
 }  // namespace
 
 int RunUpCommand(const std::vector<std::string>& args, const std::string& self_binary) {
@@ -206,11 +274,15 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
                 "Embedded mode: a coordinator and N worker processes on loopback with a generated "
                 "token. Serves until Ctrl-C, or runs --run WORKLOAD and stops.");
   flags.AddInt("workers", &options.workers, "worker processes", 1, 64);
-  flags.AddInt("slots", &options.slots, "jobs each worker runs at once", 1, 1024);
+  flags.AddInt("slots", &options.slots,
+               "jobs each worker runs at once (default: 1 with --config, else 2)", 0, 1024);
   flags.AddString("data", &options.data_dir, "data directory (default: a new temporary one)");
   flags.AddInt("metrics-port", &options.metrics_port,
                "serve /metrics: coordinator on this port, worker i on port+1+i (0: off)", 0, 65000);
   flags.AddString("run", &options.run, "workload to run, then stop: diag");
+  flags.AddString("config", &options.config,
+                  "a coevolution run's configuration: start it (or resume it, when --data holds "
+                  "it), show progress, stop when it ends (exit 0 when done)");
   flags.AddInt("jobs", &options.diag.jobs, "with --run diag: number of jobs", 1, 10'000'000);
   flags.AddInt("sleep-ms", &options.diag.sleep_ms, "with --run diag: sleep per job", 0, 3'600'000);
   absl::Status parsed = flags.Parse(args);
@@ -227,6 +299,11 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
               << std::endl;
     return 2;
   }
+  if (!options.run.empty() && !options.config.empty()) {
+    std::cerr << "acdc up: error: give --run or --config, not both" << std::endl;
+    return 2;
+  }
+  if (options.slots == 0) options.slots = options.config.empty() ? 2 : 1;
   temporary_data = options.data_dir.empty();
   if (absl::Status status = PrepareDataDir(options); !status.ok()) {
     std::cerr << "acdc up: error: " << status.message() << std::endl;
@@ -242,9 +319,11 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
     std::cerr << "acdc up: error: " << status.message() << std::endl;
     return 1;
   }
-  const int code = options.run.empty() ? ServeUntilSignal(cluster) : RunWorkload(cluster, options);
+  const int code = !options.config.empty() ? RunConfigured(cluster, options, self_binary)
+                   : options.run.empty()    ? ServeUntilSignal(cluster)
+                                            : RunWorkload(cluster, options);
   cluster.Stop();
-  if (code == 0 && temporary_data && !options.run.empty()) {
+  if (code == 0 && temporary_data && !options.run.empty() && options.config.empty()) {
     RemoveTree(options.data_dir);  // nothing there worth keeping
   } else {
     Say(absl::StrCat("state and logs kept in ", options.data_dir));

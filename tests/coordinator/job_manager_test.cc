@@ -197,6 +197,15 @@ TEST_F(JobManagerTest, HeartbeatsKeepALeaseAlive) {
   }
   log_->Flush();
   EXPECT_EQ(Status().jobs_leased(), 1u);
+  // Still the first lease: without heartbeats it would have expired and been leased again.
+  EXPECT_THAT(link->TakeAssignments(), IsEmpty());
+  EXPECT_EQ(assignment.job().attempt(), 1u);
+  v1::JobResult result;
+  *result.mutable_job() = assignment.job();
+  result.mutable_output()->mutable_diag();
+  jobs_->OnResult("w1", result);
+  log_->Flush();
+  EXPECT_EQ(Status().jobs_done(), 1u) << "the attempt-1 result is current, not stale";
 }
 
 TEST_F(JobManagerTest, JobFailsWithTheLastErrorAfterMaxAttempts) {
@@ -246,7 +255,7 @@ TEST_F(JobManagerTest, ReleasedJobsDoNotCountAsFailures) {
 
 TEST_F(JobManagerTest, ResubmittingAnIdChangesNothing) {
   Submit({DiagJob("a", "first")});
-  EXPECT_THAT(Submit({DiagJob("a", "second")}), ElementsAre("a"));
+  EXPECT_THAT(Submit({DiagJob("a", "first")}), ElementsAre("a"));
   auto link = Connect("w1", 2);
   auto assignments = link->TakeAssignments();
   ASSERT_THAT(assignments, SizeIs(1));
@@ -307,6 +316,121 @@ TEST_F(JobManagerTest, WatchingAFinishedJobReportsItOnce) {
   ASSERT_TRUE(jobs_->Watch({"a"}, watcher).ok());
   log_->Flush();
   EXPECT_THAT(watcher->outcomes(), SizeIs(1));
+}
+
+}  // namespace
+}  // namespace acdc
+
+namespace acdc {
+namespace {
+
+// Owns the jobs whose id starts with "run-", as the run controller does.
+class RecordingSink : public JobOutcomeSink {
+ public:
+  bool Owns(const std::string& job_id) const override { return job_id.rfind("run-", 0) == 0; }
+  void OnOutcome(const v1::JobOutcome& outcome) override {
+    absl::MutexLock lock(&mu_);
+    outcomes_.push_back(outcome);
+  }
+  std::vector<v1::JobOutcome> outcomes() {
+    absl::MutexLock lock(&mu_);
+    return outcomes_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<v1::JobOutcome> outcomes_;
+};
+
+TEST_F(JobManagerTest, AKnownIdWithAnotherSpecIsRefused) {
+  Submit({DiagJob("a", "first")});
+  absl::StatusOr<std::vector<std::string>> ids;
+  jobs_->Submit({DiagJob("a", "second")}, [&](auto result) { ids = result; });
+  log_->Flush();
+  ASSERT_FALSE(ids.ok());
+  EXPECT_EQ(ids.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(ids.status().message()), ::testing::HasSubstr("'a'"));
+  EXPECT_THAT(Submit({DiagJob("a", "first")}), ElementsAre("a")) << "the same spec is a no-op";
+  EXPECT_EQ(Status().jobs_queued(), 1u);
+}
+
+TEST_F(JobManagerTest, AnOwnedJobsOutcomeGoesToTheSinkAndItsRecordIsDeleted) {
+  RecordingSink sink;
+  jobs_->SetOutcomeSink(&sink);
+  Submit({DiagJob("run-1/a"), DiagJob("plain")});
+  auto link = Connect("w1", 2);
+  for (const auto& assignment : link->TakeAssignments()) jobs_->OnResult("w1", Success(assignment));
+  log_->Flush();
+  ASSERT_THAT(sink.outcomes(), SizeIs(1));
+  EXPECT_EQ(sink.outcomes()[0].job_id(), "run-1/a");
+  EXPECT_EQ(sink.outcomes()[0].state(), v1::JOB_STATE_DONE);
+  EXPECT_FALSE(store_.Get(Table::kJobs, "run-1/a")->has_value()) << "no terminal record kept";
+  EXPECT_TRUE(store_.Get(Table::kJobResults, "run-1/a")->has_value());
+  EXPECT_TRUE(store_.Get(Table::kJobs, "plain")->has_value());
+  EXPECT_EQ(Status().jobs_done(), 1u) << "only the job nobody owns stays";
+  Restart();
+  EXPECT_EQ(Status().jobs_done(), 1u);
+}
+
+TEST_F(JobManagerTest, CancelDropsQueuedAndRevokesLeasedJobsOfAPrefix) {
+  Submit({DiagJob("run-1/a"), DiagJob("run-1/b"), DiagJob("run-2/c")});
+  auto link = Connect("w1", 1);
+  auto assignments = link->TakeAssignments();
+  ASSERT_THAT(assignments, SizeIs(1));
+  ASSERT_EQ(assignments[0].job().job_id(), "run-1/a");
+  EXPECT_EQ(jobs_->Cancel("run-1/"), 2);
+  log_->Flush();
+  EXPECT_EQ(link->Count(v1::CoordinatorMessage::kRevoke), 1);
+  EXPECT_EQ(jobs_->Outstanding("run-1/"), 0);
+  EXPECT_EQ(jobs_->Outstanding("run-2/"), 1);
+  // The slot is free again for the other run; a late result of the cancelled job is stale.
+  auto next = link->TakeAssignments();
+  ASSERT_THAT(next, SizeIs(1));
+  EXPECT_EQ(next[0].job().job_id(), "run-2/c");
+  jobs_->OnResult("w1", Success(assignments[0]));
+  log_->Flush();
+  EXPECT_FALSE(store_.Get(Table::kJobs, "run-1/a")->has_value());
+  Restart();
+  EXPECT_EQ(jobs_->Outstanding("run-1/"), 0);
+}
+
+TEST_F(JobManagerTest, DispatchGivesAWorkerOnlyTheKindsItAdvertises) {
+  Submit({DiagJob("a")});
+  v1::RegisterWorkerRequest request;
+  request.set_worker_id("merger");
+  request.set_slots(1);
+  request.add_capabilities(v1::JOB_KIND_MERGE);
+  jobs_->RegisterWorker(request, [](auto) {});
+  log_->Flush();
+  auto merger = std::make_shared<RecordingLink>();
+  v1::WorkerHello hello;
+  hello.set_worker_id("merger");
+  ASSERT_TRUE(jobs_->Connect(hello, merger).ok());
+  log_->Flush();
+  EXPECT_THAT(merger->TakeAssignments(), IsEmpty());
+  auto any = Connect("w2", 1);
+  EXPECT_THAT(any->TakeAssignments(), SizeIs(1));
+}
+
+}  // namespace
+}  // namespace acdc
+
+namespace acdc {
+namespace {
+
+TEST_F(JobManagerTest, AResultFinishedWhileTheCoordinatorWasDownCountsOnReconnect) {
+  Submit({DiagJob("a")});
+  auto link = Connect("w1", 1);
+  auto assignment = link->TakeAssignments().at(0);
+  // The coordinator restarts; meanwhile the worker finished the job. It reconnects listing the
+  // finished, unacknowledged job as held (WorkerAgent::HeldJobs), then replays the result.
+  Restart();
+  auto again = Connect("w1", 1, {assignment.job()});
+  EXPECT_THAT(again->TakeAssignments(), IsEmpty()) << "not requeued as a failure";
+  jobs_->OnResult("w1", Success(assignment));
+  log_->Flush();
+  EXPECT_EQ(Status().jobs_done(), 1u);
+  EXPECT_EQ(again->Count(v1::CoordinatorMessage::kAck), 1);
 }
 
 }  // namespace

@@ -1,0 +1,240 @@
+"""The coevolution run end to end on the suite's reduced small world: a real coordinator and
+real workers on 127.0.0.1, RocksDB, merge-and-evaluate jobs. With the same configuration the
+export is byte-identical whether the run went uninterrupted, ran on 1 or 3 workers, had its
+coordinator killed with kill -9 mid-generation and restarted, or lost a worker mid-job; bad
+input gets errors that name the key, the path or the run.
+
+The small world is ACDC_SMALL_WORLD (ctest passes the fixture's directory: base/ and
+experts/*).
+
+Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_SMALL_WORLD=/path/to/small_world \
+      python3 -m unittest -v test_run
+"""
+
+import json
+import os
+import shutil
+import time
+import unittest
+
+import cluster as cl
+
+SMALL_WORLD = os.environ.get("ACDC_SMALL_WORLD", "")
+FAMILIES = ["add", "sub", "mul", "reverse", "sort", "uppercase", "count", "max", "digit_sum",
+            "next_term", "first_repeat", "compare"]
+EXPORT_FILES = ["generations.jsonl", "models.jsonl", "tasks.jsonl", "adaptations.jsonl"]
+
+
+def write_config(directory, **overrides):
+    """A reduced run: 4 experts as seeds, an archive of 6, 3 children a generation, 3
+    generations, a pool of 24 adapted every 2 generations. Returns the config's path."""
+    tasks = os.path.join(directory, "seed_tasks.jsonl")
+    with open(tasks, "w") as f:
+        for family in FAMILIES:
+            f.write(json.dumps({"family": family, "difficulty": 1}) + "\n")
+    experts = sorted(os.listdir(os.path.join(SMALL_WORLD, "experts")))
+    config = {
+        "seed": 7,
+        "generations": 3,
+        "base_model": os.path.join(SMALL_WORLD, "base"),
+        "seed_models": [os.path.join(SMALL_WORLD, "experts", e) for e in experts],
+        "population": 6,
+        "children_per_generation": 3,
+        "crossover": {"method": "acdc_linear", "sigma": 0.01},
+        "mutation": {"method": "svd_topk_gaussian", "rate": 0.05, "k": 16, "algorithm": "fast"},
+        "selection": {"k": 3, "dominated_score": 999, "skill_threshold": 0.5},
+        "tasks": {"seed_tasks": ["seed_tasks.jsonl"], "initial_pool": 24, "pool_cap": 24,
+                  "adapt_every": 2, "new_per_adaptation": 8},
+        "evaluation": {"max_new_tokens": 16, "batch_size": 64},
+    }
+    config.update(overrides)
+    path = os.path.join(directory, "run.yaml")
+    with open(path, "w") as f:
+        json.dump(config, f, indent=1)  # JSON is YAML
+    return path
+
+
+class RunTest(unittest.TestCase):
+    def setUp(self):
+        if not SMALL_WORLD:
+            self.skipTest("ACDC_SMALL_WORLD is not set")
+
+    def start_cluster(self, workers):
+        cluster = cl.Cluster(self)
+        cluster.start_coordinator()
+        self.store = os.path.join(cluster.workdir, "models")
+        for _ in range(workers):
+            cluster.start_worker(slots=1, extra=["--model-store", self.store, "--eval-threads", "1"])
+        cluster.wait_workers(workers, timeout=60)
+        return cluster
+
+    def acdc(self, cluster, *args, timeout=60):
+        return cl.run_command([cluster.binary] + list(args) + [
+            "--coordinator", cluster.address, "--token-file", cluster.token_file], timeout)
+
+    def start_run(self, cluster, config):
+        res = self.acdc(cluster, "run", "start", config)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn("run", res.json, res.describe())
+        return res.json["run"]
+
+    def run_status(self, cluster, run):
+        res = self.acdc(cluster, "run", "status", run, timeout=20)
+        return res.json if res.returncode == 0 else None
+
+    def wait_done(self, cluster, run, timeout=150):
+        res = self.acdc(cluster, "run", "wait", run, timeout=timeout)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertEqual(res.json["state"], "done", res.describe())
+        return res.json
+
+    def export(self, cluster, run):
+        out = os.path.join(cluster.workdir, "export")
+        res = self.acdc(cluster, "run", "export", run, "--out", out)
+        self.assertEqual(res.returncode, 0, res.describe())
+        files = {}
+        for name in EXPORT_FILES:
+            with open(os.path.join(out, name), "rb") as f:
+                files[name] = f.read()
+        return files
+
+    def run_once(self, workers, disturb=None):
+        """A whole run on `workers` workers; `disturb(cluster, run)` acts while it runs.
+        Returns the export."""
+        cluster = self.start_cluster(workers)
+        config = write_config(cluster.workdir)
+        run = self.start_run(cluster, config)
+        if disturb:
+            disturb(cluster, run)
+        self.wait_done(cluster, run)
+        return self.export(cluster, run)
+
+    def assert_same_export(self, expected, actual):
+        for name in EXPORT_FILES:
+            self.assertEqual(expected[name], actual[name], "%s differs" % name)
+
+    def check_semantics(self, export):
+        """What selection saw and kept, re-derived from the export."""
+        generations = [json.loads(l) for l in export["generations.jsonl"].decode().splitlines()]
+        self.assertEqual([g["generation"] for g in generations], [0, 1, 2, 3])
+        previous = None
+        for line in generations:
+            tasks = line["tasks"]
+            self.assertEqual(tasks, sorted(tasks), "skill vectors follow ascending task ids")
+            for candidate in line["candidates"]:
+                self.assertEqual(len(candidate["skills"]), len(tasks))
+                self.assertAlmostEqual(candidate["fitness"],
+                                       sum(candidate["skills"]) / len(tasks))
+            origins = [c["origin"] for c in line["candidates"]]
+            if previous is None:
+                self.assertEqual(origins[:4], ["seed"] * 4)
+            else:
+                archive = [c["model"] for c in line["candidates"] if c["origin"] == "archive"]
+                self.assertEqual(archive, previous["survivors"],
+                                 "the archive comes first, in its kept order")
+                self.assertEqual(origins, sorted(origins, key=lambda o: o != "archive"))
+            self.assertLessEqual(len(line["survivors"]), 6)
+            previous = line
+        adaptations = [json.loads(l) for l in export["adaptations.jsonl"].decode().splitlines()]
+        self.assertEqual([a["generation"] for a in adaptations], [2])
+        new_tasks = set(adaptations[0]["new"])
+        self.assertTrue(new_tasks, "the adaptation made tasks")
+        self.assertTrue(new_tasks & set(generations[3]["tasks"]),
+                        "the next generation is scored on the new tasks, archive included")
+        models = [json.loads(l) for l in export["models.jsonl"].decode().splitlines()]
+        archive = {m["id"] for m in models if m["state"] == "archive"}
+        self.assertEqual(archive, set(generations[-1]["survivors"]))
+        children = [m for m in models if m["parents"]]
+        self.assertTrue(all(len(m["parents"]) == 2 and len(m["sha256"]) == 64 for m in children))
+
+    def test_one_and_three_workers_export_the_same_bytes(self):
+        one = self.run_once(1)
+        self.check_semantics(one)
+        three = self.run_once(3)
+        self.assert_same_export(one, three)
+
+    def test_coordinator_killed_mid_generation_resumes_exactly(self):
+        reference = self.run_once(2)
+
+        def kill_mid_generation(cluster, run):
+            def in_generation():
+                status = self.run_status(cluster, run)
+                return status and status["generation"] >= 1 and status["jobs_outstanding"] > 0
+            cl.wait_until(in_generation, 120, interval=0.05, what="a generation with jobs out")
+            cluster.kill_coordinator()
+            cluster.restart_coordinator()
+
+        self.assert_same_export(reference, self.run_once(2, kill_mid_generation))
+
+    def test_worker_killed_mid_job_the_run_completes_the_same(self):
+        reference = self.run_once(2)
+
+        def kill_busy_worker(cluster, run):
+            def busy():
+                status = cluster.status()
+                for index, worker in enumerate(status.get("workers", []) if status else []):
+                    if worker.get("busy", 0) > 0 and worker.get("state") == "connected":
+                        return worker["hostname"] or True
+                return None
+            cl.wait_until(busy, 120, interval=0.02, what="a busy worker")
+            cluster.workers[0].kill9()
+            cluster.start_worker(slots=1, extra=["--model-store", self.store,
+                                                 "--eval-threads", "1"])
+
+        self.assert_same_export(reference, self.run_once(2, kill_busy_worker))
+
+    def test_bad_input_gets_errors_naming_key_path_or_run(self):
+        cluster = self.start_cluster(1)
+        workdir = cluster.workdir
+
+        bad = write_config(workdir, generatons=3)
+        res = self.acdc(cluster, "run", "start", bad)
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("run.yaml: generatons: unknown key", res.stderr)
+
+        missing = write_config(workdir, seed_models=[os.path.join(SMALL_WORLD, "base"),
+                                                     "/nonexistent/expert"])
+        res = self.acdc(cluster, "run", "start", missing)
+        self.assertNotEqual(res.returncode, 0, res.describe())
+        self.assertIn("seed_models[1]", res.stderr)
+        self.assertIn("/nonexistent/expert", res.stderr)
+
+        other = os.path.join(workdir, "other-architecture")
+        shutil.copytree(os.path.join(SMALL_WORLD, "base"), other)
+        with open(os.path.join(other, "config.json")) as f:
+            config = json.load(f)
+        config["hidden_size"] = config["hidden_size"] * 2
+        with open(os.path.join(other, "config.json"), "w") as f:
+            json.dump(config, f)
+        res = self.acdc(cluster, "run", "start", write_config(workdir, base_model=other))
+        self.assertNotEqual(res.returncode, 0, res.describe())
+        self.assertIn("architecture", res.stderr)
+        self.assertIn("hidden_size", res.stderr)
+
+        res = self.acdc(cluster, "run", "stop", "run-000000000000")
+        self.assertNotEqual(res.returncode, 0, res.describe())
+        self.assertIn("NOT_FOUND", res.stderr)
+        self.assertIn("run-000000000000", res.stderr)
+
+        # A base whose weights are corrupt: the seeds evaluate, every child's merge fails, and
+        # the run ends failed with the reason.
+        broken = os.path.join(workdir, "broken-base")
+        shutil.copytree(os.path.join(SMALL_WORLD, "base"), broken)
+        for name in os.listdir(broken):
+            if name.endswith(".safetensors"):
+                with open(os.path.join(broken, name), "r+b") as f:
+                    f.truncate(100)
+        config = write_config(workdir, base_model=broken)
+        run = self.start_run(cluster, config)
+        again = self.acdc(cluster, "run", "start", config)
+        self.assertNotEqual(again.returncode, 0, again.describe())
+        self.assertIn("ALREADY_EXISTS", again.stderr)
+        waited = self.acdc(cluster, "run", "wait", run, timeout=120)
+        self.assertEqual(waited.returncode, 1, waited.describe())
+        self.assertEqual(waited.json["state"], "failed")
+        self.assertIn("every child failed", waited.json["error"])
+        self.assertIn("broken-base", waited.json["error"])
+
+
+if __name__ == "__main__":
+    unittest.main()
