@@ -59,12 +59,13 @@ class RunTest(unittest.TestCase):
         if not SMALL_WORLD:
             self.skipTest("ACDC_SMALL_WORLD is not set")
 
-    def start_cluster(self, workers):
+    def start_cluster(self, workers, threads=1):
         cluster = cl.Cluster(self)
         cluster.start_coordinator()
         self.store = os.path.join(cluster.workdir, "models")
         for _ in range(workers):
-            cluster.start_worker(slots=1, extra=["--model-store", self.store, "--eval-threads", "1"])
+            cluster.start_worker(slots=1, extra=["--model-store", self.store, "--eval-threads",
+                                                 str(threads)])
         cluster.wait_workers(workers, timeout=60)
         return cluster
 
@@ -98,10 +99,10 @@ class RunTest(unittest.TestCase):
                 files[name] = f.read()
         return files
 
-    def run_once(self, workers, disturb=None):
-        """A whole run on `workers` workers; `disturb(cluster, run)` acts while it runs.
-        Returns the export."""
-        cluster = self.start_cluster(workers)
+    def run_once(self, workers, disturb=None, threads=1):
+        """A whole run on `workers` workers with `threads` threads each; `disturb(cluster, run)`
+        acts while it runs. Returns the export."""
+        cluster = self.start_cluster(workers, threads)
         config = write_config(cluster.workdir)
         run = self.start_run(cluster, config)
         if disturb:
@@ -148,9 +149,9 @@ class RunTest(unittest.TestCase):
         self.assertTrue(all(len(m["parents"]) == 2 and len(m["sha256"]) == 64 for m in children))
 
     def test_one_and_three_workers_export_the_same_bytes(self):
-        one = self.run_once(1)
+        one = self.run_once(1, threads=2)
         self.check_semantics(one)
-        three = self.run_once(3)
+        three = self.run_once(3, threads=1)
         self.assert_same_export(one, three)
 
     def test_coordinator_killed_mid_generation_resumes_exactly(self):
@@ -170,14 +171,17 @@ class RunTest(unittest.TestCase):
         reference = self.run_once(2)
 
         def kill_busy_worker(cluster, run):
-            def busy():
+            def busy_process():
                 status = cluster.status()
-                for index, worker in enumerate(status.get("workers", []) if status else []):
-                    if worker.get("busy", 0) > 0 and worker.get("state") == "connected":
-                        return worker["hostname"] or True
+                for worker in status.get("workers", []) if status else []:
+                    if worker.get("busy", 0) == 0 or worker.get("state") != "connected":
+                        continue
+                    for process in cluster.workers:
+                        if "registered as worker %s" % worker["worker_id"] in process.log():
+                            return process
                 return None
-            cl.wait_until(busy, 120, interval=0.02, what="a busy worker")
-            cluster.workers[0].kill9()
+            victim = cl.wait_until(busy_process, 120, interval=0.02, what="a busy worker")
+            victim.kill9()
             cluster.start_worker(slots=1, extra=["--model-store", self.store,
                                                  "--eval-threads", "1"])
 

@@ -36,9 +36,12 @@
 #include "worker/merge/mutation.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -147,6 +150,29 @@ SingularTriplets TopSingularTriplets(const at::Tensor& w, int64_t k, SvdAlgorith
   return RandomizedTriplets(w, k, l, seed);
 }
 
+namespace {
+
+std::mutex& CpuMutationMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Sets ATen's intra-op thread count for its lifetime.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : saved_(at::get_num_threads()) {
+    at::set_num_threads(threads);
+  }
+  ~ThreadCountScope() { at::set_num_threads(saved_); }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int saved_;
+};
+
+}  // namespace
+
 absl::StatusOr<at::Tensor> MutateTensor(const MutationRecipe& recipe,
                                         const std::string& tensor_name, const at::Tensor& weight,
                                         const at::Tensor& base) {
@@ -160,6 +186,16 @@ absl::StatusOr<at::Tensor> MutateTensor(const MutationRecipe& recipe,
   }
   if (!at::isFloatingType(weight.scalar_type())) return weight;
   const at::Tensor w = weight.to(at::kFloat);
+  // BLAS and LAPACK on the CPU split their sums by thread count, so the same recipe would give
+  // other bits on a worker with another count (or the same worker under load). Mutations run on
+  // one thread there, one at a time, so a child is the same wherever it is made. CUDA kernels
+  // do not depend on a thread count.
+  std::unique_lock<std::mutex> one_at_a_time(CpuMutationMutex(), std::defer_lock);
+  std::optional<ThreadCountScope> single_thread;
+  if (w.device().is_cpu()) {
+    one_at_a_time.lock();
+    single_thread.emplace(1);
+  }
   switch (recipe.method) {
     case MutationMethod::kSvdTopkGaussian:
       if (!IsMatrix(w)) return w;
