@@ -108,6 +108,7 @@ class RunTest(unittest.TestCase):
         if disturb:
             disturb(cluster, run)
         self.wait_done(cluster, run)
+        self.last_cluster, self.last_run = cluster, run
         return self.export(cluster, run)
 
     def assert_same_export(self, expected, actual):
@@ -151,6 +152,20 @@ class RunTest(unittest.TestCase):
     def test_one_and_three_workers_export_the_same_bytes(self):
         one = self.run_once(1, threads=2)
         self.check_semantics(one)
+        metrics = self.last_cluster.coordinator_metrics()
+        run = self.last_run
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_generation", run=run), 3)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_archive_size", run=run), 6)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_jobs_outstanding", run=run), 0)
+        self.assertGreater(cl.metric_sum(metrics, "acdc_run_tasks", run=run, state="active"), 0)
+        children = sum(cl.metric_sum(metrics, "acdc_run_children_total", run=run, outcome=o)
+                       for o in ("archived", "retired", "rejected", "failed"))
+        self.assertEqual(children, 2 + 3 * 3, "every child counted once by its outcome")
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_generation_duration_seconds_count",
+                                       run=run), 4)
+        self.assertGreater(cl.metric_sum(metrics, "acdc_run_phase_duration_seconds_count",
+                                         run=run, phase="evaluate"), 0)
+        self.assertGreater(cl.metric_sum(metrics, "acdc_run_best_fitness", run=run), 0)
         three = self.run_once(3, threads=1)
         self.assert_same_export(one, three)
 
