@@ -34,9 +34,9 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   server->jobs_ = std::make_unique<JobManager>(server->store_.get(), server->log_.get(), clock,
                                                metrics, options.jobs);
   server->run_metrics_ = std::make_unique<RunMetrics>(*metrics->registry());
-  server->runs_ = std::make_unique<RunController>(server->store_.get(), server->log_.get(),
-                                                  server->jobs_.get(), server->run_metrics_.get(),
-                                                  options.runs);
+  server->runs_ =
+      std::make_unique<RunController>(server->store_.get(), server->log_.get(), server->jobs_.get(),
+                                      server->run_metrics_.get(), options.runs);
   server->jobs_->SetOutcomeSink(server->runs_.get());
   RETURN_IF_ERROR(server->jobs_->Recover());
   RETURN_IF_ERROR(server->runs_->Recover());

@@ -74,9 +74,10 @@ absl::StatusOr<std::string> ModelStore::PathOf(const std::string& id) const {
 absl::StatusOr<std::string> ModelStore::Locate(const std::string& id) const {
   if (!id.empty() && id[0] == '/') {
     if (!IsRegularFile(absl::StrCat(id, "/config.json"))) {
-      return absl::NotFoundError(absl::StrCat(
-          "model '", id, "' cannot be read on this worker (no config.json there): the base and "
-          "seed models must be on a file system every worker sees"));
+      return absl::NotFoundError(
+          absl::StrCat("model '", id,
+                       "' cannot be read on this worker (no config.json there): the base and "
+                       "seed models must be on a file system every worker sees"));
     }
     return id;
   }

@@ -123,12 +123,10 @@ absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
   handlers.push_back(std::make_unique<DiagHandler>());
   std::unique_ptr<JobHandler> evaluator = MakeEvaluateHandler(eval, merge, devices, metrics);
   handlers.push_back(std::make_unique<MergeHandler>(ModelStore(merge.model_store), merge.device,
-                                                    std::move(resident), evaluator.get(),
-                                                    metrics));
+                                                    std::move(resident), evaluator.get(), metrics));
   handlers.push_back(std::move(evaluator));
   return handlers;
 }
-
 
 }  // namespace
 

@@ -7,9 +7,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr ModelState kStates[] = {ModelState::kPlanned, ModelState::kArchive,
-                                  ModelState::kRetired, ModelState::kRejected,
-                                  ModelState::kFailed};
+constexpr ModelState kStates[] = {ModelState::kPlanned, ModelState::kArchive, ModelState::kRetired,
+                                  ModelState::kRejected, ModelState::kFailed};
 
 }  // namespace
 
@@ -64,10 +63,12 @@ absl::StatusOr<ModelRecord> ModelRecord::FromJson(const json& json) {
         known = true;
       }
     }
-    if (!known) return absl::DataLossError(absl::StrCat("model ", record.id, ": state '", state, "'"));
+    if (!known)
+      return absl::DataLossError(absl::StrCat("model ", record.id, ": state '", state, "'"));
     record.ever_archived = json.at("ever_archived").get<bool>();
     record.reason = json.at("reason").get<std::string>();
-    for (const auto& [task, score] : json.at("scores").items()) record.scores[task] = score.get<double>();
+    for (const auto& [task, score] : json.at("scores").items())
+      record.scores[task] = score.get<double>();
     record.samples = json.at("samples").get<std::vector<std::string>>();
     return record;
   } catch (const json::exception& e) {

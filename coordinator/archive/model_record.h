@@ -22,16 +22,16 @@ enum class ModelState {
 const char* ModelStateName(ModelState state);
 
 struct ModelRecord {
-  std::string id;        // "g000-s00" for seed i, "gGGG-cCC" for child C of generation G
+  std::string id;  // "g000-s00" for seed i, "gGGG-cCC" for child C of generation G
   int generation = 0;
-  std::string origin;    // "seed" or "child"
+  std::string origin;  // "seed" or "child"
   std::vector<std::string> parents;
   nlohmann::json recipe;  // children: the merge (method, parameters, seed, mutation)
   std::string location;   // the model store id (children) or a checkpoint path (seeds)
   std::string sha256;     // children: over the stored files; empty for seeds
   ModelState state = ModelState::kPlanned;
   bool ever_archived = false;
-  std::string reason;                   // why it was rejected or failed
+  std::string reason;                    // why it was rejected or failed
   std::map<std::string, double> scores;  // task id -> score in [0, 1]
   std::vector<std::string> samples;      // responses for the gibberish check
 

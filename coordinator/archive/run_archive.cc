@@ -39,9 +39,14 @@ const char* RunStateName(RunState state) {
 }
 
 json RunRecord::ToJson() const {
-  return json{{"id", id},         {"config", config},   {"state", RunStateName(state)},
-              {"error", error},   {"generation", generation}, {"phase", phase},
-              {"archive", archive}, {"limbo", limbo}};
+  return json{{"id", id},
+              {"config", config},
+              {"state", RunStateName(state)},
+              {"error", error},
+              {"generation", generation},
+              {"phase", phase},
+              {"archive", archive},
+              {"limbo", limbo}};
 }
 
 absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
@@ -57,7 +62,8 @@ absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
         known = true;
       }
     }
-    if (!known) return absl::DataLossError(absl::StrCat("run ", record.id, ": state '", state, "'"));
+    if (!known)
+      return absl::DataLossError(absl::StrCat("run ", record.id, ": state '", state, "'"));
     record.error = json.at("error").get<std::string>();
     record.generation = json.at("generation").get<int>();
     record.phase = json.at("phase").get<std::string>();
@@ -90,7 +96,8 @@ absl::StatusOr<std::vector<RunRecord>> RunArchive::Runs() const {
   std::vector<RunRecord> runs;
   absl::Status error;
   RETURN_IF_ERROR(store_->ForEach(Table::kRuns, [&](std::string_view key, std::string_view value) {
-    absl::StatusOr<json> parsed = ParseJson(std::string(value), absl::StrCat("run ", std::string(key)));
+    absl::StatusOr<json> parsed =
+        ParseJson(std::string(value), absl::StrCat("run ", std::string(key)));
     absl::StatusOr<RunRecord> run =
         parsed.ok() ? RunRecord::FromJson(*parsed) : absl::StatusOr<RunRecord>(parsed.status());
     if (run.ok()) {
@@ -227,8 +234,8 @@ absl::StatusOr<std::vector<std::string>> RunArchive::Records(const std::string& 
         absl::StrCat("unknown record kind '", kind, "': models or tasks"));
   }
   if (!id.empty() && lines.empty()) {
-    return absl::NotFoundError(absl::StrCat("run ", run, " has no ", kind.substr(0, kind.size() - 1),
-                                            " '", id, "'"));
+    return absl::NotFoundError(
+        absl::StrCat("run ", run, " has no ", kind.substr(0, kind.size() - 1), " '", id, "'"));
   }
   return lines;
 }

@@ -26,9 +26,9 @@ struct RunRecord {
   std::string id;
   nlohmann::json config;  // RunConfig::ToJson()
   RunState state = RunState::kRunning;
-  std::string error;       // why it failed
+  std::string error;  // why it failed
   int generation = 0;
-  std::string phase;       // "grow", "evaluate", "select", "adapt", "reevaluate", "done"
+  std::string phase;                 // "grow", "evaluate", "select", "adapt", "reevaluate", "done"
   std::vector<std::string> archive;  // model ids in the archive's kept order
   std::map<std::string, std::string> limbo;  // "harder" task -> its parent in limbo
 

@@ -72,9 +72,8 @@ absl::StatusOr<json> CallRun(ControlClient& client, const std::string& method,
   v1::RunRequest request;
   request.set_run_id(run);
   v1::RunStatusResponse response;
-  grpc::Status status = method == "StopRun"
-                            ? client.stub().StopRun(&context, request, &response)
-                            : client.stub().ResumeRun(&context, request, &response);
+  grpc::Status status = method == "StopRun" ? client.stub().StopRun(&context, request, &response)
+                                            : client.stub().ResumeRun(&context, request, &response);
   RETURN_IF_ERROR(RpcError(status, method, client.address()));
   json parsed = json::parse(response.status_json(), nullptr, false);
   return parsed;
@@ -202,18 +201,19 @@ int Wait(std::vector<std::string> args) {
     if (status.ok()) {
       const std::string state = (*status)["state"];
       if (state != "running") {
-        progress.Finish(absl::StrCat(state, ": ", Describe(*status),
-                                     status->contains("error")
-                                         ? absl::StrCat(" (", (*status)["error"].get<std::string>(), ")")
-                                         : std::string()));
+        progress.Finish(
+            absl::StrCat(state, ": ", Describe(*status),
+                         status->contains("error")
+                             ? absl::StrCat(" (", (*status)["error"].get<std::string>(), ")")
+                             : std::string()));
         std::cout << status->dump() << std::endl;
         return state == "done" ? 0 : 1;
       }
       progress.Update(Describe(*status));
     }
     if (absl::Now() > deadline) {
-      return Fail(command, absl::DeadlineExceededError(absl::StrCat(
-                               "run ", run, " did not end within ", timeout_s, " s")));
+      return Fail(command, absl::DeadlineExceededError(
+                               absl::StrCat("run ", run, " did not end within ", timeout_s, " s")));
     }
     if (WaitForShutdownSignal(absl::Seconds(1)) != 0) return 130;
   }
@@ -269,11 +269,10 @@ int Records(std::vector<std::string> args, const std::string& kind) {
   std::string run;
   std::string out;
   FlagSet flags(absl::StrCat(command, " ", action),
-                action == "list" ? absl::StrCat("One JSON line per ", kind.substr(0, kind.size() - 1),
-                                                " of a run.")
-                : action == "show"
-                    ? "The whole record, as JSON."
-                    : "Copies the model's Hugging Face checkpoint into --out.");
+                action == "list"   ? absl::StrCat("One JSON line per ",
+                                                  kind.substr(0, kind.size() - 1), " of a run.")
+                : action == "show" ? "The whole record, as JSON."
+                                   : "Copies the model's Hugging Face checkpoint into --out.");
   AddRunSourceFlags(flags, &options);
   flags.AddString("run", &run, "the run (default: the only run)");
   if (action == "export") flags.AddString("out", &out, "directory to write the checkpoint into");
@@ -301,9 +300,9 @@ int Records(std::vector<std::string> args, const std::string& kind) {
     location = absl::StrCat((*source)->ModelStore(), "/", location);
   }
   if (!IsDirectory(location)) {
-    return Fail(command, absl::NotFoundError(absl::StrCat(
-                             "model ", id, "'s weights are not at ", location,
-                             " (give the workers' store with --model-store)")));
+    return Fail(command,
+                absl::NotFoundError(absl::StrCat("model ", id, "'s weights are not at ", location,
+                                                 " (give the workers' store with --model-store)")));
   }
   absl::StatusOr<StagedDirectory> staged = StagedDirectory::Create(out);
   if (!staged.ok()) return Fail(command, staged.status());
@@ -335,8 +334,8 @@ int RunRunCommand(const std::vector<std::string>& args) {
     std::cout << kRunUsage;
     return 0;
   }
-  std::cerr << "acdc run: " << (action.empty() ? "give an action" : "unknown action '" + action + "'")
-            << "\n\n"
+  std::cerr << "acdc run: "
+            << (action.empty() ? "give an action" : "unknown action '" + action + "'") << "\n\n"
             << kRunUsage;
   return 2;
 }

@@ -77,8 +77,7 @@ class RemoteRunSource : public RunSource {
     v1::ListRecordsResponse response;
     RETURN_IF_ERROR(RpcError(client_->stub().ListRecords(&context, request, &response),
                              "ListRecords", client_->address()));
-    return std::vector<std::string>(response.records_json().begin(),
-                                    response.records_json().end());
+    return std::vector<std::string>(response.records_json().begin(), response.records_json().end());
   }
 
   std::string ModelStore() const override { return model_store_; }
@@ -97,9 +96,8 @@ class LocalRunSource : public RunSource {
     ASSIGN_OR_RETURN(std::vector<RunRecord> runs, archive_.Runs());
     std::vector<json> lines;
     for (const RunRecord& run : runs) {
-      lines.push_back(json{{"id", run.id},
-                           {"state", RunStateName(run.state)},
-                           {"generation", run.generation}});
+      lines.push_back(
+          json{{"id", run.id}, {"state", RunStateName(run.state)}, {"generation", run.generation}});
     }
     return lines;
   }
@@ -135,14 +133,14 @@ class LocalRunSource : public RunSource {
   std::string model_store_;
 };
 
-
 }  // namespace
 
 absl::StatusOr<std::string> RunSource::ResolveRun(const std::string& run) {
   if (!run.empty()) return run;
   ASSIGN_OR_RETURN(std::vector<json> runs, ListRuns());
   if (runs.size() == 1) return runs.front()["id"].get<std::string>();
-  if (runs.empty()) return absl::NotFoundError("there is no run yet: start one with acdc run start");
+  if (runs.empty())
+    return absl::NotFoundError("there is no run yet: start one with acdc run start");
   std::vector<std::string> ids;
   for (const json& entry : runs) ids.push_back(entry["id"].get<std::string>());
   return absl::InvalidArgumentError(

@@ -7,9 +7,9 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/files.h"
+#include "common/tasks/task_file.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/cli/control_client.h"
-#include "common/tasks/task_file.h"
 
 namespace acdc {
 namespace {

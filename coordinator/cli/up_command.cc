@@ -116,16 +116,10 @@ class Cluster {
                               [this] { return client_->GetStatus(absl::Seconds(1), true).ok(); }));
     Say(absl::StrCat("coordinator on ", address_, " (log: ", Log("coordinator"), ")"));
     for (int i = 0; i < options_.workers; ++i) {
-      std::vector<std::string> worker_argv{self_,
-                                           "worker",
-                                           "--coordinator",
-                                           address_,
-                                           "--token-file",
-                                           TokenFile(),
-                                           "--slots",
-                                           absl::StrCat(options_.slots),
-                                           "--model-store",
-                                           ModelStore()};
+      std::vector<std::string> worker_argv{
+          self_,           "worker",    "--coordinator", address_,
+          "--token-file",  TokenFile(), "--slots",       absl::StrCat(options_.slots),
+          "--model-store", ModelStore()};
       if (!options_.config.empty()) {
         // The cores shared out between the workers: oversubscribed, libgomp slows badly.
         const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -234,8 +228,7 @@ int RunConfigured(Cluster& cluster, const UpOptions& options, const std::string&
   std::string run = response.run_id();
   if (started.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
     // The same configuration names the same run.
-    absl::StatusOr<RunConfig> config =
-        ParseRunConfig(*yaml, options.config, request.base_dir());
+    absl::StatusOr<RunConfig> config = ParseRunConfig(*yaml, options.config, request.base_dir());
     if (!config.ok()) {
       Say(absl::StrCat("error: ", config.status().message()));
       return 2;
@@ -258,8 +251,8 @@ int RunConfigured(Cluster& cluster, const UpOptions& options, const std::string&
   } else {
     Say(absl::StrCat("started run ", run, " (", options.config, ")"));
   }
-  const int code = RunRunCommand({"wait", run, "--coordinator", cluster.address(), "--token-file",
-                                  cluster.TokenFile()});
+  const int code = RunRunCommand(
+      {"wait", run, "--coordinator", cluster.address(), "--token-file", cluster.TokenFile()});
   Say(absl::StrCat("export it with: ", self, " run export ", run, " --data ", options.data_dir,
                    " --out DIR"));
   return code;
@@ -320,8 +313,8 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
     return 1;
   }
   const int code = !options.config.empty() ? RunConfigured(cluster, options, self_binary)
-                   : options.run.empty()    ? ServeUntilSignal(cluster)
-                                            : RunWorkload(cluster, options);
+                   : options.run.empty()   ? ServeUntilSignal(cluster)
+                                           : RunWorkload(cluster, options);
   cluster.Stop();
   if (code == 0 && temporary_data && !options.run.empty() && options.config.empty()) {
     RemoveTree(options.data_dir);  // nothing there worth keeping

@@ -44,7 +44,8 @@ DnsResult DominatedNoveltySearch(const std::vector<DnsCandidate>& candidates,
     for (size_t j = 0; j < n; ++j) {
       const bool fitter = found ? (j != i && candidates[j].fitness >= candidates[i].fitness)
                                 : candidates[j].fitness > candidates[i].fitness;
-      if (fitter) distances.push_back(Distinctness(candidates[i], candidates[j], weights, weight_sum));
+      if (fitter)
+        distances.push_back(Distinctness(candidates[i], candidates[j], weights, weight_sum));
     }
     if (distances.empty()) {
       result.scores[i] = options.dominated_score;
@@ -54,9 +55,9 @@ DnsResult DominatedNoveltySearch(const std::vector<DnsCandidate>& candidates,
     const size_t k = std::min(distances.size(), static_cast<size_t>(std::max(options.k, 1)));
     std::partial_sort(distances.begin(), distances.begin() + static_cast<std::ptrdiff_t>(k),
                       distances.end());
-    result.scores[i] =
-        std::accumulate(distances.begin(), distances.begin() + static_cast<std::ptrdiff_t>(k), 0.0) /
-        static_cast<double>(k);
+    result.scores[i] = std::accumulate(distances.begin(),
+                                       distances.begin() + static_cast<std::ptrdiff_t>(k), 0.0) /
+                       static_cast<double>(k);
   }
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);

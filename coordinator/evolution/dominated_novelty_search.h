@@ -16,14 +16,14 @@ struct DnsCandidate {
 };
 
 struct DnsOptions {
-  int keep = 16;                   // P: survivors at most
-  int k = 3;                       // nearest fitter neighbours averaged
-  double dominated_score = 999;    // the score of a candidate with no fitter one
+  int keep = 16;                 // P: survivors at most
+  int k = 3;                     // nearest fitter neighbours averaged
+  double dominated_score = 999;  // the score of a candidate with no fitter one
 };
 
 struct DnsResult {
-  std::vector<double> scores;   // per candidate, in the candidates' order
-  std::vector<int> survivors;   // candidate indices: the first `keep` by score, descending, stable
+  std::vector<double> scores;  // per candidate, in the candidates' order
+  std::vector<int> survivors;  // candidate indices: the first `keep` by score, descending, stable
 };
 
 // Candidates must all have skill vectors of the same length (checked by the caller).

@@ -46,8 +46,8 @@ std::string BuiltinGibberishCheck(const std::vector<std::string>& samples) {
     ++failed;
   }
   if (failed * 2 <= static_cast<int>(samples.size())) return "";
-  return absl::StrCat("gibberish: ", failed, " of ", samples.size(), " sampled responses (first: ",
-                      first, ")");
+  return absl::StrCat("gibberish: ", failed, " of ", samples.size(),
+                      " sampled responses (first: ", first, ")");
 }
 
 }  // namespace acdc

@@ -70,8 +70,8 @@ class Reader {
     if (value == nullptr) return;
     if (!value->is_number_integer() || value->get<long long>() < min ||
         value->get<long long>() > max) {
-      Error(key, absl::StrFormat("must be an integer in [%d, %d], got %s", min, max,
-                                 value->dump()));
+      Error(key,
+            absl::StrFormat("must be an integer in [%d, %d], got %s", min, max, value->dump()));
       return;
     }
     *out = value->get<int>();
@@ -99,8 +99,8 @@ class Reader {
     if (value == nullptr) return;
     if (!value->is_string() ||
         std::find(choices.begin(), choices.end(), value->get<std::string>()) == choices.end()) {
-      Error(key, absl::StrCat("must be one of ", absl::StrJoin(choices, ", "), ", got ",
-                              value->dump()));
+      Error(key,
+            absl::StrCat("must be one of ", absl::StrJoin(choices, ", "), ", got ", value->dump()));
       return;
     }
     *out = value->get<std::string>();
@@ -172,7 +172,8 @@ class Reader {
   }
   static std::string Resolve(const std::string& path, const std::string& base_dir) {
     std::filesystem::path resolved(path);
-    if (resolved.is_relative() && !base_dir.empty()) resolved = std::filesystem::path(base_dir) / resolved;
+    if (resolved.is_relative() && !base_dir.empty())
+      resolved = std::filesystem::path(base_dir) / resolved;
     return resolved.lexically_normal().string();
   }
 
@@ -186,7 +187,8 @@ class Reader {
 absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& source,
                                          const std::string& base_dir) {
   if (!root.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": the configuration must be a mapping"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": the configuration must be a mapping"));
   }
   RunConfig config;
   Reader top(root, source, "");
@@ -247,33 +249,33 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
 }  // namespace
 
 json RunConfig::ToJson() const {
-  return json{{"seed", seed},
-              {"generations", generations},
-              {"base_model", base_model},
-              {"seed_models", seed_models},
-              {"population", population},
-              {"children_per_generation", children_per_generation},
-              {"crossover", crossover},
-              {"mutation", mutation},
-              {"selection",
-               {{"k", selection.k},
-                {"dominated_score", selection.dominated_score},
-                {"skill_threshold", selection.skill_threshold}}},
-              {"tasks",
-               {{"seed_tasks", tasks.seed_tasks},
-                {"initial_pool", tasks.initial_pool},
-                {"pool_cap", tasks.pool_cap},
-                {"adapt_every", tasks.adapt_every},
-                {"new_per_adaptation", tasks.new_per_adaptation},
-                {"easy_above", tasks.easy_above},
-                {"novel_similar_probability", tasks.novel_similar_probability},
-                {"instances_per_task", tasks.instances_per_task}}},
-              {"scientist", {{"backend", scientist_backend}}},
-              {"gibberish_check", gibberish_check},
-              {"evaluation",
-               {{"max_new_tokens", evaluation.max_new_tokens},
-                {"batch_size", evaluation.batch_size}}},
-              {"keep_weights", keep_weights}};
+  return json{
+      {"seed", seed},
+      {"generations", generations},
+      {"base_model", base_model},
+      {"seed_models", seed_models},
+      {"population", population},
+      {"children_per_generation", children_per_generation},
+      {"crossover", crossover},
+      {"mutation", mutation},
+      {"selection",
+       {{"k", selection.k},
+        {"dominated_score", selection.dominated_score},
+        {"skill_threshold", selection.skill_threshold}}},
+      {"tasks",
+       {{"seed_tasks", tasks.seed_tasks},
+        {"initial_pool", tasks.initial_pool},
+        {"pool_cap", tasks.pool_cap},
+        {"adapt_every", tasks.adapt_every},
+        {"new_per_adaptation", tasks.new_per_adaptation},
+        {"easy_above", tasks.easy_above},
+        {"novel_similar_probability", tasks.novel_similar_probability},
+        {"instances_per_task", tasks.instances_per_task}}},
+      {"scientist", {{"backend", scientist_backend}}},
+      {"gibberish_check", gibberish_check},
+      {"evaluation",
+       {{"max_new_tokens", evaluation.max_new_tokens}, {"batch_size", evaluation.batch_size}}},
+      {"keep_weights", keep_weights}};
 }
 
 absl::StatusOr<RunConfig> ParseRunConfig(const std::string& yaml, const std::string& source,

@@ -46,9 +46,8 @@ absl::StatusOr<json> ReadModelConfig(const std::string& path, const std::string&
   const std::string file = absl::StrCat(path, "/config.json");
   absl::StatusOr<std::string> text = ReadFileToString(file);
   if (!text.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(key, ": '", path, "' is not a readable Hugging Face checkpoint (no ",
-                     "config.json)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        key, ": '", path, "' is not a readable Hugging Face checkpoint (no ", "config.json)"));
   }
   json config = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (config.is_discarded() || !config.is_object()) {
@@ -136,8 +135,8 @@ absl::Status RunController::CheckModels(const RunConfig& config) const {
                               "num_attention_heads", "vocab_size"}) {
       if (seed.value(field, json()) != base.value(field, json())) {
         return absl::InvalidArgumentError(absl::StrCat(
-            key, ": '", config.seed_models[i], "' is not of the base model's architecture (",
-            field, " is ", seed.value(field, json()).dump(), ", the base's ",
+            key, ": '", config.seed_models[i], "' is not of the base model's architecture (", field,
+            " is ", seed.value(field, json()).dump(), ", the base's ",
             base.value(field, json()).dump(), "): task vectors need the same shapes"));
       }
     }
@@ -151,10 +150,10 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
   ASSIGN_OR_RETURN(RunConfig config, ParseRunConfig(yaml, source, base_dir));
   for (const std::string& path : config.tasks.seed_tasks) {
     if (!IsRegularFile(path)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": tasks.seed_tasks: '", path,
-          "' is not a task file (JSONL of task records or built-in specs); TaskFamily "
-          "directories as seed tasks are not supported by this version"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": tasks.seed_tasks: '", path,
+                       "' is not a task file (JSONL of task records or built-in specs); TaskFamily "
+                       "directories as seed tasks are not supported by this version"));
     }
   }
   if (absl::Status status = CheckModels(config); !status.ok()) {
@@ -186,10 +185,10 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
   {
     absl::MutexLock lock(&mu_);
     if (auto known = runs_.find(id); known != runs_.end()) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "run ", id, " (this configuration) already exists and is ",
-          RunStateName(known->second->record.state), ": see `acdc run status ", id,
-          "`; `acdc run resume ", id, "` continues a stopped one"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("run ", id, " (this configuration) already exists and is ",
+                       RunStateName(known->second->record.state), ": see `acdc run status ", id,
+                       "`; `acdc run resume ", id, "` continues a stopped one"));
     }
     KvBatch batch;
     RunArchive::PutRun(run->record, batch);
@@ -263,9 +262,8 @@ absl::StatusOr<json> RunController::RunStatus(const std::string& id) {
   if (status["state"] == "done") status["eta_s"] = 0;
   if (status["state"] == "running" && seconds_per_generation > 0) {
     const int left = generations - status["generation"].get<int>() + 1;
-    status["eta_s"] = std::max(
-        0.0, left * seconds_per_generation -
-                 absl::ToDoubleSeconds(absl::Now() - generation_started));
+    status["eta_s"] = std::max(0.0, left * seconds_per_generation -
+                                        absl::ToDoubleSeconds(absl::Now() - generation_started));
   }
   return status;
 }
@@ -280,9 +278,8 @@ std::vector<json> RunController::ListRuns() {
   for (const std::string& id : ids) {
     absl::StatusOr<json> status = RunStatus(id);
     if (status.ok()) {
-      runs.push_back(json{{"id", id},
-                          {"state", (*status)["state"]},
-                          {"generation", (*status)["generation"]}});
+      runs.push_back(
+          json{{"id", id}, {"state", (*status)["state"]}, {"generation", (*status)["generation"]}});
     }
   }
   return runs;
@@ -529,7 +526,8 @@ absl::StatusOr<bool> RunController::EvaluateModels(Run& run, KvBatch& batch) {
     if (model.origin == "child") {
       run.outbox.push_back(ChildJob(run, model));
     } else {
-      run.outbox.push_back(EvaluateJob(run, model, run.pool.ActiveIds(), RunKey(run.record.id, id)));
+      run.outbox.push_back(
+          EvaluateJob(run, model, run.pool.ActiveIds(), RunKey(run.record.id, id)));
     }
   }
   if (waiting) return false;
@@ -543,7 +541,8 @@ std::vector<uint8_t> RunController::Skills(const Run& run, const ModelRecord& mo
   skills.reserve(tasks.size());
   for (const std::string& task : tasks) {
     auto it = model.scores.find(task);
-    skills.push_back(it != model.scores.end() && it->second >= run.config.selection.skill_threshold);
+    skills.push_back(it != model.scores.end() &&
+                     it->second >= run.config.selection.skill_threshold);
   }
   return skills;
 }
@@ -566,8 +565,8 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
     if (model.generation != generation) continue;
     if (model.origin == "seed") {
       if (model.state == ModelState::kFailed) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "seed model ", model.location, " could not be evaluated: ", model.reason));
+        return absl::FailedPreconditionError(
+            absl::StrCat("seed model ", model.location, " could not be evaluated: ", model.reason));
       }
       candidates.emplace_back(&model, "seed");
       continue;
@@ -585,9 +584,9 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
     children.emplace_back(&model, "child");
   }
   if (made > 0 && failed == made) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "generation %d: every child failed to merge or evaluate; the first: %s", generation,
-        first_failure));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("generation %d: every child failed to merge or evaluate; the first: %s",
+                        generation, first_failure));
   }
   candidates.insert(candidates.end(), children.begin(), children.end());
 
@@ -679,10 +678,10 @@ absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
   const absl::Duration took = absl::Now() - run.generation_started;
   metrics_->GenerationDone(run.record.id, took);
   // A moving average: generation 0 (the pool, twice the models) runs longer than the rest.
-  run.seconds_per_generation = run.seconds_per_generation == 0
-                                   ? absl::ToDoubleSeconds(took)
-                                   : 0.7 * run.seconds_per_generation +
-                                         0.3 * absl::ToDoubleSeconds(took);
+  run.seconds_per_generation =
+      run.seconds_per_generation == 0
+          ? absl::ToDoubleSeconds(took)
+          : 0.7 * run.seconds_per_generation + 0.3 * absl::ToDoubleSeconds(took);
   run.generation_started = absl::Now();
   if (run.record.generation >= run.config.generations) {
     run.record.state = RunState::kDone;
@@ -692,8 +691,8 @@ absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
     return false;
   }
   ++run.record.generation;
-  PlanChildren(run, run.record.generation, run.config.children_per_generation,
-               run.record.archive, batch);
+  PlanChildren(run, run.record.generation, run.config.children_per_generation, run.record.archive,
+               batch);
   SetPhase(run, "evaluate", batch);
   return true;
 }
@@ -727,7 +726,8 @@ void RunController::PublishMetrics(const Run& run) const {
     sum += fitness;
   }
   const double mean = run.record.archive.empty() ? 0 : sum / run.record.archive.size();
-  metrics_->SetProgress(run.record.id, run.record.generation, run.record.archive.size(), best, mean);
+  metrics_->SetProgress(run.record.id, run.record.generation, run.record.archive.size(), best,
+                        mean);
   for (TaskState state :
        {TaskState::kActive, TaskState::kLimbo, TaskState::kDiscarded, TaskState::kPruned}) {
     metrics_->SetTasks(run.record.id, TaskStateName(state),

@@ -72,10 +72,10 @@ class RunController : public JobOutcomeSink {
     RunRecord record;
     RunConfig config;
     TaskPool pool;
-    std::map<std::string, ModelRecord> models;     // by id
+    std::map<std::string, ModelRecord> models;       // by id
     std::map<std::string, v1::JobOutcome> outcomes;  // job id -> outcome not yet folded in
-    std::vector<std::string> submitted;            // job ids submitted in this phase
-    std::vector<v1::JobSubmission> outbox;         // this step's jobs, sent once it is recorded
+    std::vector<std::string> submitted;              // job ids submitted in this phase
+    std::vector<v1::JobSubmission> outbox;           // this step's jobs, sent once it is recorded
     absl::Time phase_started;
     absl::Time generation_started;
     double seconds_per_generation = 0;  // mean over the generations seen by this process

@@ -65,7 +65,8 @@ void RunMetrics::Child(const std::string& run, const std::string& outcome) {
 }
 
 void RunMetrics::GenerationDone(const std::string& run, absl::Duration duration) {
-  generation_duration_.Add({{"run", run}}, DurationBuckets()).Observe(absl::ToDoubleSeconds(duration));
+  generation_duration_.Add({{"run", run}}, DurationBuckets())
+      .Observe(absl::ToDoubleSeconds(duration));
 }
 
 void RunMetrics::PhaseDone(const std::string& run, const std::string& phase,

@@ -15,9 +15,7 @@ using nlohmann::json;
 constexpr int kMicroBatch = 10;
 constexpr int kFruitlessBatches = 20;
 
-double UniformUnit(builtin::Rng& rng) {
-  return static_cast<double>(rng.Next() >> 11) * 0x1.0p-53;
-}
+double UniformUnit(builtin::Rng& rng) { return static_cast<double>(rng.Next() >> 11) * 0x1.0p-53; }
 
 absl::StatusOr<TaskOperator> OperatorByName(const std::string& name) {
   for (TaskOperator op : {TaskOperator::kSeed, TaskOperator::kNovel, TaskOperator::kNovelSimilar,
@@ -62,8 +60,8 @@ json TaskRecord::ToJson() const {
 }
 
 absl::StatusOr<TaskRecord> TaskRecord::FromJson(const json& json) {
-  if (!json.is_object() || !json.count("task") || !json.count("operator") ||
-      !json.count("state") || !json.count("generation")) {
+  if (!json.is_object() || !json.count("task") || !json.count("operator") || !json.count("state") ||
+      !json.count("generation")) {
     return absl::DataLossError("task record lacks task, operator, state or generation");
   }
   TaskRecord record;
@@ -79,8 +77,8 @@ json Adaptation::ToJson() const {
   for (const auto& [child, parent] : limbo) limbo_json[child] = parent;
   json rates = json::object();
   for (const auto& [id, rate] : pass_rates) rates[id] = rate;
-  return json{{"generation", generation}, {"pass_rates", rates},       {"discarded", discarded},
-              {"reverted", reverted},     {"limbo", limbo_json},       {"new", added},
+  return json{{"generation", generation}, {"pass_rates", rates}, {"discarded", discarded},
+              {"reverted", reverted},     {"limbo", limbo_json}, {"new", added},
               {"pruned", pruned}};
 }
 
@@ -175,8 +173,8 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
   builtin::Rng rng(builtin::MixSeed(seed, builtin::StableHash(absl::StrCat("adapt-", generation))));
   std::vector<std::string> parents;
   for (int i = 0; i < options_.new_per_adaptation && !candidates.empty(); ++i) {
-    parents.push_back(
-        candidates[static_cast<size_t>(rng.Uniform(0, static_cast<int64_t>(candidates.size()) - 1))]);
+    parents.push_back(candidates[static_cast<size_t>(
+        rng.Uniform(0, static_cast<int64_t>(candidates.size()) - 1))]);
   }
   const std::vector<const Task*> others = ActiveTasks();
   for (const std::string& parent_id : parents) {
@@ -215,9 +213,9 @@ std::string TaskPool::Add(const TaskProposal& proposal, const std::string& paren
   const std::string key = proposal.spec.dump();
   if (specs_.count(key)) return "";  // the novelty check: nothing made twice
   const std::string id = absl::StrFormat("t%06d", next_number_);
-  absl::StatusOr<Task> task = scientist.Realize(
-      proposal, builtin::MixSeed(seed, static_cast<uint64_t>(next_number_)),
-      options_.instances_per_task);
+  absl::StatusOr<Task> task =
+      scientist.Realize(proposal, builtin::MixSeed(seed, static_cast<uint64_t>(next_number_)),
+                        options_.instances_per_task);
   if (!task.ok()) {
     ACDC_LOG(Debug) << "task proposal refused: " << task.status();
     return "";

@@ -47,9 +47,9 @@ struct Adaptation {
   int generation = 0;
   std::map<std::string, double> pass_rates;  // every active task's rate before adapting
   std::vector<std::string> discarded;
-  std::vector<std::string> reverted;     // limbo parents reinstated
+  std::vector<std::string> reverted;         // limbo parents reinstated
   std::map<std::string, std::string> limbo;  // new "harder" child -> its parent, now in limbo
-  std::vector<std::string> added;        // new tasks, ascending
+  std::vector<std::string> added;            // new tasks, ascending
   std::vector<std::string> pruned;
 
   nlohmann::json ToJson() const;  // the export's adaptations.jsonl line

@@ -99,8 +99,8 @@ void JobManager::Submit(const std::vector<v1::JobSubmission>& submissions,
     if (known != jobs_.end() &&
         known->second.record.spec().SerializeAsString() != submission.spec().SerializeAsString()) {
       lock.Release();
-      done(absl::AlreadyExistsError(absl::StrCat(
-          "job '", submission.job_id(), "' exists with another spec: choose a new id")));
+      done(absl::AlreadyExistsError(absl::StrCat("job '", submission.job_id(),
+                                                 "' exists with another spec: choose a new id")));
       return;
     }
   }

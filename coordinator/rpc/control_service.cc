@@ -160,8 +160,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::ResumeRun(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ControlServiceImpl::GetRunStatus(grpc::CallbackServerContext* context,
                                                            const v1::RunRequest* request,
                                                            v1::RunStatusResponse* response) {
-  return Unary(context, "GetRunStatus",
-               [&]() { return FillStatus(request->run_id(), response); });
+  return Unary(context, "GetRunStatus", [&]() { return FillStatus(request->run_id(), response); });
 }
 
 grpc::ServerUnaryReactor* ControlServiceImpl::ListRuns(grpc::CallbackServerContext* context,

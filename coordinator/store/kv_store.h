@@ -27,10 +27,9 @@ enum class Table {
   kAdaptations,
   kJobResults
 };
-inline constexpr Table kAllTables[] = {Table::kJobs,   Table::kWorkers,     Table::kMeta,
-                                       Table::kRuns,   Table::kModels,      Table::kTasks,
-                                       Table::kGenerations, Table::kAdaptations,
-                                       Table::kJobResults};
+inline constexpr Table kAllTables[] = {
+    Table::kJobs,  Table::kWorkers,     Table::kMeta,        Table::kRuns,      Table::kModels,
+    Table::kTasks, Table::kGenerations, Table::kAdaptations, Table::kJobResults};
 const char* TableName(Table table);
 
 struct KvWrite {

@@ -12,11 +12,11 @@
 #include "common/progress_line.h"
 #include "common/tasks/benchmark.h"
 #include "common/tasks/task.h"
+#include "common/tasks/task_file.h"
 #include "worker/commands/local_model.h"
 #include "worker/commands/model_commands.h"
 #include "worker/eval/chat_model.h"
 #include "worker/eval/evaluator.h"
-#include "common/tasks/task_file.h"
 
 namespace acdc {
 namespace {

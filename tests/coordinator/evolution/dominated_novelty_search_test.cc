@@ -59,8 +59,7 @@ TEST(DominatedNoveltySearchTest, AfterTheFlagALessFitModelCountsEqualOnesAsFitte
   options.k = 1;
   const DnsResult result = DominatedNoveltySearch({x, z, y}, options);
   // w = (1/3, 1/3, 2/3, 1), sum 7/3. Z solves t2, neither X nor Y does: u = 100 * (2/3)/(7/3).
-  EXPECT_THAT(result.scores,
-              ElementsAre(999, DoubleNear(200.0 / 7, 1e-9), DoubleNear(0, 1e-9)));
+  EXPECT_THAT(result.scores, ElementsAre(999, DoubleNear(200.0 / 7, 1e-9), DoubleNear(0, 1e-9)));
   EXPECT_THAT(result.survivors, ElementsAre(0, 1, 2));
 }
 

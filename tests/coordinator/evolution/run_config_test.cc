@@ -82,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"keep_weights: some\n", "keep_weights: must be one of archived"},
                       BadCase{"gibberish_check: llm\n", "gibberish_check: must be one of"},
                       BadCase{"scientist: {backend: gpt}\n", "scientist.backend: must be one of"},
-                      BadCase{"crossover: linear\n", "crossover: must be a mapping with a 'method'"},
+                      BadCase{"crossover: linear\n",
+                              "crossover: must be a mapping with a 'method'"},
                       BadCase{"evaluation: 3\n", "evaluation: must be a mapping"}));
 
 TEST(RunConfigTest, RequiredKeysAndMalformedYaml) {

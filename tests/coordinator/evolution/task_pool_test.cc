@@ -110,8 +110,7 @@ TEST(TaskPoolTest, HarderAtTheMaximumDifficultyComposesInstead) {
   absl::StatusOr<Task> task = MakeBuiltinTask(*hardest, 1, 1);
   ASSERT_TRUE(task.ok());
   ASSERT_TRUE(pool.Grow({*task, Seed("uppercase")}, 2, scientist, 5).ok());
-  const Adaptation adaptation =
-      pool.Adapt({{"t000001", 1.0}, {"t000002", 0.25}}, 5, scientist, 11);
+  const Adaptation adaptation = pool.Adapt({{"t000001", 1.0}, {"t000002", 0.25}}, 5, scientist, 11);
   int composed = 0;
   for (const std::string& id : adaptation.added) {
     const TaskRecord& child = *pool.Find(id);
