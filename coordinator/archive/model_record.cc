@@ -29,7 +29,7 @@ const char* ModelStateName(ModelState state) {
 }
 
 json ModelRecord::ToJson() const {
-  json score_json = json::object();
+  json score_json = json::object();  // keys sorted: the record's bytes do not depend on hashing
   for (const auto& [task, score] : scores) score_json[task] = score;
   return json{{"id", id},
               {"generation", generation},
@@ -74,6 +74,17 @@ absl::StatusOr<ModelRecord> ModelRecord::FromJson(const json& json) {
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("model record is malformed: ", e.what()));
   }
+}
+
+std::vector<uint8_t> SkillVector(const ModelRecord& model, const std::vector<std::string>& tasks,
+                                 double threshold) {
+  std::vector<uint8_t> skills;
+  skills.reserve(tasks.size());
+  for (const std::string& task : tasks) {
+    auto it = model.scores.find(task);
+    skills.push_back(it != model.scores.end() && it->second >= threshold);
+  }
+  return skills;
 }
 
 json ModelRecord::ExportJson() const {

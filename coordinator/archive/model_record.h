@@ -3,10 +3,11 @@
 // every task it was evaluated on. Kept forever, so any model can be re-derived.
 #pragma once
 
-#include <map>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
@@ -32,7 +33,7 @@ struct ModelRecord {
   ModelState state = ModelState::kPlanned;
   bool ever_archived = false;
   std::string reason;                    // why it was rejected or failed
-  std::map<std::string, double> scores;  // task id -> score in [0, 1]
+  absl::flat_hash_map<std::string, double> scores;  // task id -> score in [0, 1]
   std::vector<std::string> samples;      // responses for the gibberish check
 
   nlohmann::json ToJson() const;
@@ -40,5 +41,9 @@ struct ModelRecord {
   // The export's models.jsonl line: id, generation, parents, recipe, sha256, state.
   nlohmann::json ExportJson() const;
 };
+
+// 1 for each of `tasks` whose score reaches `threshold`, 0 otherwise (also when never scored).
+std::vector<uint8_t> SkillVector(const ModelRecord& model, const std::vector<std::string>& tasks,
+                                 double threshold);
 
 }  // namespace acdc

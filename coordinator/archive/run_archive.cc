@@ -1,5 +1,7 @@
 #include "coordinator/archive/run_archive.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -187,12 +189,9 @@ absl::StatusOr<json> RunArchive::Summary(const std::string& run) const {
   double sum = 0;
   for (const std::string& id : record->archive) {
     if (!by_id.count(id) || active.empty()) continue;
-    int solved = 0;
-    for (const std::string& task : active) {
-      auto it = by_id[id]->scores.find(task);
-      solved += it != by_id[id]->scores.end() && it->second >= threshold;
-    }
-    const double fitness = static_cast<double>(solved) / static_cast<double>(active.size());
+    const std::vector<uint8_t> skills = SkillVector(*by_id[id], active, threshold);
+    const double fitness = static_cast<double>(std::count(skills.begin(), skills.end(), 1)) /
+                           static_cast<double>(active.size());
     best = std::max(best, fitness);
     sum += fitness;
   }

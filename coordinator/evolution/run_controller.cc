@@ -320,7 +320,6 @@ void RunController::Loop() {
     }
     for (auto& [id, run] : runs_) {
       if (run->record.state == RunState::kRunning) Advance(*run);
-      PublishMetrics(*run);
     }
   }
 }
@@ -356,6 +355,7 @@ void RunController::Advance(Run& run) {
     std::vector<v1::JobSubmission> jobs;
     jobs.swap(run.outbox);
     SubmitMissing(run, std::move(jobs));
+    PublishMetrics(run);
     if (!*moved) return;
   }
 }
@@ -537,14 +537,7 @@ absl::StatusOr<bool> RunController::EvaluateModels(Run& run, KvBatch& batch) {
 
 std::vector<uint8_t> RunController::Skills(const Run& run, const ModelRecord& model,
                                            const std::vector<std::string>& tasks) const {
-  std::vector<uint8_t> skills;
-  skills.reserve(tasks.size());
-  for (const std::string& task : tasks) {
-    auto it = model.scores.find(task);
-    skills.push_back(it != model.scores.end() &&
-                     it->second >= run.config.selection.skill_threshold);
-  }
-  return skills;
+  return SkillVector(model, tasks, run.config.selection.skill_threshold);
 }
 
 absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
@@ -616,7 +609,9 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
   for (const auto& [model, origin] : candidates) {
     const bool survives = kept.count(model->id);
     if (origin == "child") metrics_->Child(run.record.id, survives ? "archived" : "retired");
-    model->state = survives ? ModelState::kArchive : ModelState::kRetired;
+    const ModelState state = survives ? ModelState::kArchive : ModelState::kRetired;
+    if (model->state == state) continue;  // records of archive members that stay are unchanged
+    model->state = state;
     model->ever_archived = model->ever_archived || survives;
     RunArchive::PutModel(run.record.id, *model, batch);
   }
@@ -706,6 +701,7 @@ void RunController::SetPhase(Run& run, const std::string& phase, KvBatch& batch)
 }
 
 void RunController::Fail(Run& run, const std::string& error) {
+  PublishMetrics(run);
   ACDC_LOG(Error) << "run " << run.record.id << " failed: " << error;
   run.record.state = RunState::kFailed;
   run.record.error = error;

@@ -112,11 +112,12 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
   }
   builtin::Rng rng(builtin::MixSeed(seed, builtin::StableHash("grow")));
   int fruitless = 0;
-  while (static_cast<int>(ActiveIds().size()) < target && fruitless < kFruitlessBatches) {
+  int active = static_cast<int>(CountIn(TaskState::kActive));
+  while (active < target && fruitless < kFruitlessBatches) {
     const std::vector<const Task*> examples = ActiveTasks();
     if (examples.empty()) return absl::InvalidArgumentError("no seed tasks to grow a pool from");
     int added = 0;
-    for (int i = 0; i < kMicroBatch && static_cast<int>(ActiveIds().size()) < target; ++i) {
+    for (int i = 0; i < kMicroBatch && active < target; ++i) {
       const Task& parent =
           *examples[static_cast<size_t>(rng.Uniform(0, static_cast<int64_t>(examples.size()) - 1))];
       const TaskOperator op = UniformUnit(rng) < options_.novel_similar_probability
@@ -124,12 +125,15 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
                                   : TaskOperator::kInspired;
       std::optional<TaskProposal> proposal = scientist.Propose(parent, op, examples, rng);
       if (!proposal) continue;
-      if (!Add(*proposal, parent.id, 0, scientist, seed).empty()) ++added;
+      if (!Add(*proposal, parent.id, 0, scientist, seed).empty()) {
+        ++added;
+        ++active;
+      }
     }
     fruitless = added == 0 ? fruitless + 1 : 0;
   }
-  if (static_cast<int>(ActiveIds().size()) < target) {
-    ACDC_LOG(Warning) << "the scientist found only " << ActiveIds().size()
+  if (active < target) {
+    ACDC_LOG(Warning) << "the scientist found only " << active
                       << " distinct tasks for an initial pool of " << target;
   }
   return absl::OkStatus();

@@ -89,3 +89,72 @@ TEST(DominatedNoveltySearchTest, ASingleCandidateAndNoTasks) {
 
 }  // namespace
 }  // namespace acdc
+
+namespace acdc {
+namespace {
+
+// The definition written out task by task in doubles, for random inputs.
+std::vector<double> DefinitionScores(const std::vector<DnsCandidate>& c, int k) {
+  const size_t n = c.size();
+  const size_t tasks = c[0].skills.size();
+  std::vector<double> w(tasks, 0);
+  for (const auto& x : c) {
+    for (size_t t = 0; t < tasks; ++t) w[t] += x.skills[t] ? 0.0 : 1.0 / n;
+  }
+  double total = 0;
+  for (double v : w) total += v;
+  std::vector<double> scores(n);
+  bool found = false;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<double> u;
+    for (size_t j = 0; j < n; ++j) {
+      if (found ? (j != i && c[j].fitness >= c[i].fitness) : c[j].fitness > c[i].fitness) {
+        double sum = 0;
+        for (size_t t = 0; t < tasks; ++t) sum += c[i].skills[t] && !c[j].skills[t] ? w[t] : 0;
+        u.push_back(total == 0 ? 0 : 100 * sum / total);
+      }
+    }
+    if (u.empty()) {
+      scores[i] = 999;
+      found = true;
+      continue;
+    }
+    std::sort(u.begin(), u.end());
+    const size_t m = std::min<size_t>(u.size(), static_cast<size_t>(k));
+    double sum = 0;
+    for (size_t q = 0; q < m; ++q) sum += u[q];
+    scores[i] = sum / m;
+  }
+  return scores;
+}
+
+TEST(DominatedNoveltySearchTest, MatchesTheDefinitionOnRandomArchives) {
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (int trial = 0; trial < 20; ++trial) {
+    const size_t n = 2 + next() % 30;
+    const size_t tasks = 1 + next() % 300;
+    std::vector<DnsCandidate> candidates(n);
+    for (auto& candidate : candidates) {
+      const uint64_t ability = next() % 100;
+      candidate.skills.resize(tasks);
+      double solved = 0;
+      for (size_t t = 0; t < tasks; ++t) {
+        candidate.skills[t] = next() % 100 < ability;
+        solved += candidate.skills[t];
+      }
+      candidate.fitness = solved / tasks;
+    }
+    const std::vector<double> expected = DefinitionScores(candidates, 3);
+    const DnsResult result = DominatedNoveltySearch(candidates, DnsOptions{});
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_NEAR(result.scores[i], expected[i], 1e-9) << "trial " << trial << ", candidate " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace acdc
