@@ -70,7 +70,11 @@ WorkerMetrics::WorkerMetrics()
                               .Name("acdc_worker_model_cache_models")
                               .Help("Models the model cache holds.")
                               .Register(*registry_)
-                              .Add({})) {}
+                              .Add({})),
+      stage_seconds_(prometheus::BuildCounter()
+                         .Name("acdc_worker_stage_seconds_total")
+                         .Help("Seconds jobs spent by stage: merge, evaluate, load.")
+                         .Register(*registry_)) {}
 
 void WorkerMetrics::JobEnded(const std::string& kind, const std::string& outcome) {
   jobs_.Add({{"kind", kind}, {"outcome", outcome}}).Increment();
@@ -113,6 +117,10 @@ void WorkerMetrics::ModelCacheLookup(bool loaded, double cached_bytes, int cache
   model_cache_lookups_.Add({{"result", loaded ? "load" : "hit"}}).Increment();
   model_cache_bytes_.Set(cached_bytes);
   model_cache_models_.Set(cached_models);
+}
+
+void WorkerMetrics::StageSeconds(const std::string& stage, double seconds) {
+  stage_seconds_.Add({{"stage", stage}}).Increment(seconds);
 }
 
 }  // namespace acdc

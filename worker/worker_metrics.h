@@ -33,6 +33,9 @@ class WorkerMetrics {
   void EvaluationTokens(double prompt, double generated);
   // A model cache lookup (a hit, or a load) and the cache's size after it.
   void ModelCacheLookup(bool loaded, double cached_bytes, int cached_models);
+  // Time inside a job by stage: merge, evaluate (generation and scoring), load (a model into
+  // the model cache).
+  void StageSeconds(const std::string& stage, double seconds);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -50,6 +53,7 @@ class WorkerMetrics {
   prometheus::Family<prometheus::Counter>& model_cache_lookups_;
   prometheus::Gauge& model_cache_bytes_;
   prometheus::Gauge& model_cache_models_;
+  prometheus::Family<prometheus::Counter>& stage_seconds_;
 };
 
 }  // namespace acdc

@@ -83,6 +83,7 @@ absl::Status RunController::Recover() {
     absl::MutexLock lock(&mu_);
     for (const RunRecord& record : records) {
       ASSIGN_OR_RETURN(std::unique_ptr<Run> run, LoadRun(record));
+      PublishMetrics(*run);
       runs_[record.id] = std::move(run);
     }
   }
@@ -215,6 +216,7 @@ absl::Status RunController::StopRun(const std::string& id) {
     RunArchive::PutRun(run.record, batch);
     log_->Append(std::move(batch));
     run.submitted.clear();
+    PublishMetrics(run);
   }
   const int cancelled = jobs_->Cancel(id + "/");
   ACDC_LOG(Info) << "run " << id << " stopped; " << cancelled << " of its jobs cancelled";
@@ -722,6 +724,7 @@ void RunController::PublishMetrics(const Run& run) const {
     sum += fitness;
   }
   const double mean = run.record.archive.empty() ? 0 : sum / run.record.archive.size();
+  metrics_->SetState(run.record.id, RunStateName(run.record.state));
   metrics_->SetProgress(run.record.id, run.record.generation, run.record.archive.size(), best,
                         mean);
   for (TaskState state :

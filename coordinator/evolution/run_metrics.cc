@@ -5,7 +5,11 @@
 namespace acdc {
 
 RunMetrics::RunMetrics(prometheus::Registry& registry)
-    : generation_(prometheus::BuildGauge()
+    : state_(prometheus::BuildGauge()
+                 .Name("acdc_run_state")
+                 .Help("1 for a run's state (running, stopped, done, failed), 0 for the others.")
+                 .Register(registry)),
+      generation_(prometheus::BuildGauge()
                       .Name("acdc_run_generation")
                       .Help("The generation a run is in (0 while it builds its first archive).")
                       .Register(registry)),
@@ -50,6 +54,12 @@ void RunMetrics::SetProgress(const std::string& run, int generation, size_t arch
   archive_size_.Add({{"run", run}}).Set(static_cast<double>(archive_size));
   best_fitness_.Add({{"run", run}}).Set(best);
   mean_fitness_.Add({{"run", run}}).Set(mean);
+}
+
+void RunMetrics::SetState(const std::string& run, const std::string& state) {
+  for (const char* name : {"running", "stopped", "done", "failed"}) {
+    state_.Add({{"run", run}, {"state", name}}).Set(state == name ? 1 : 0);
+  }
 }
 
 void RunMetrics::SetTasks(const std::string& run, const std::string& state, double count) {

@@ -23,12 +23,15 @@ class RunMetrics {
                    double mean);
   void SetTasks(const std::string& run, const std::string& state, double count);
   void SetJobsOutstanding(const std::string& run, double count);
+  // 1 for the run's state (running, stopped, done, failed), 0 for the others.
+  void SetState(const std::string& run, const std::string& state);
   // outcome: archived, rejected (gibberish), failed, retired (evaluated, not selected)
   void Child(const std::string& run, const std::string& outcome);
   void GenerationDone(const std::string& run, absl::Duration duration);
   void PhaseDone(const std::string& run, const std::string& phase, absl::Duration duration);
 
  private:
+  prometheus::Family<prometheus::Gauge>& state_;
   prometheus::Family<prometheus::Gauge>& generation_;
   prometheus::Family<prometheus::Gauge>& archive_size_;
   prometheus::Family<prometheus::Gauge>& tasks_;

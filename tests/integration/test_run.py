@@ -155,6 +155,8 @@ class RunTest(unittest.TestCase):
         metrics = self.last_cluster.coordinator_metrics()
         run = self.last_run
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_generation", run=run), 3)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_state", run=run, state="done"), 1)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_state", run=run, state="running"), 0)
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_archive_size", run=run), 6)
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_jobs_outstanding", run=run), 0)
         self.assertGreater(cl.metric_sum(metrics, "acdc_run_tasks", run=run, state="active"), 0)

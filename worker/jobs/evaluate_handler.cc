@@ -79,6 +79,8 @@ absl::StatusOr<v1::JobOutput> EvaluateHandler::Run(const v1::JobSpec& spec) {
   if (metrics_ != nullptr) {
     metrics_->EvaluationTokens(static_cast<double>(evaluation->prompt_tokens),
                                static_cast<double>(evaluation->new_tokens));
+    metrics_->StageSeconds("evaluate", evaluation->seconds);
+    metrics_->StageSeconds("load", lookup.load_seconds);
   }
   return Output(job, *evaluation, lookup);
 }

@@ -51,6 +51,7 @@ absl::StatusOr<v1::JobOutput> MergeHandler::Merge(const v1::MergeJob& job) {
   if (metrics_ != nullptr) {
     metrics_->MergeBytes(static_cast<double>(result.bytes_read),
                          static_cast<double>(result.bytes_written));
+    metrics_->StageSeconds("merge", result.seconds);
   }
   return Output(store_, job.child_id(), result);
 }
