@@ -1,4 +1,6 @@
-// acdc: one binary, one subcommand per role (coordinator, worker, up) or client action.
+// acdc: one binary, one subcommand per role (coordinator, worker, up) or client action. The
+// one place that knows both sides of the house: it joins the coordinator's and the worker's
+// subcommand tables, and hands the coordinator the merge recipe check only the worker has.
 #include <malloc.h>
 #include <unistd.h>
 
@@ -7,48 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "common/logging_setup.h"
 #include "common/shutdown_signal.h"
-#include "coordinator/cli/client_commands.h"
-#include "coordinator/coordinator_command.h"
-#include "worker/commands/model_commands.h"
-#include "worker/commands/task_commands.h"
+#include "common/subcommand.h"
+#include "coordinator/cli/coordinator_subcommands.h"
 #include "worker/merge/merge_config.h"
-#include "worker/worker_command.h"
+#include "worker/worker_subcommands.h"
 
 namespace {
-
-constexpr char kUsage[] = R"(usage: acdc <command> [flags]
-
-Discovers populations of expert LLMs by coevolving models and tasks (AC/DC).
-
-daemons:
-  coordinator   keep the archive and job queue, lease jobs to workers
-  worker        run merge / evaluate / generate jobs for a coordinator
-  up            embedded mode: a coordinator and N workers on this machine
-
-clients:
-  status        workers and job counts of a coordinator
-  diag          run diagnostic jobs end to end and report throughput
-  submit        submit one job (merge, evaluate) and print its outcome
-  run           start, watch, stop, resume and export coevolution runs
-  models        the models of a run: list, show, export
-  tasks         the tasks of a run: list, show
-
-tools:
-  tokenize      token ids of text (JSON lines), as Hugging Face tokenizers gives them
-  task check    run a TaskFamily program in the sandbox: its instances, an answer's scores
-
-models on this machine:
-  eval          score a model on tasks (JSONL) or a built-in benchmark
-  generate      continue prompts with a model (batched, greedy or sampled)
-  logprobs      log-probability of each token of texts under a model
-  merge         merge models as a mergekit YAML recipe says (+ AC/DC mutation)
-  train         fine-tune a model on a JSONL dataset or built-in task families
-  seed          build the small world: a tiny base model and skill experts
-
-Run 'acdc <command> --help' for the flags of a command.
-)";
 
 std::string SelfBinary(const char* argv0) {
   char path[PATH_MAX] = {};
@@ -65,45 +34,51 @@ void KeepFreedTensorMemory() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
+  acdc::RunControllerOptions runs;
+  runs.check_recipe = [](const std::string& yaml) {
+    return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
+  };
+  std::vector<acdc::Subcommand> all = acdc::CoordinatorSubcommands(std::move(runs), self);
+  for (acdc::Subcommand& command : acdc::WorkerSubcommands()) all.push_back(std::move(command));
+  return all;
+}
+
+std::string Usage(const std::vector<acdc::Subcommand>& commands) {
+  std::string usage =
+      "usage: acdc <command> [flags]\n\n"
+      "Discovers populations of expert LLMs by coevolving models and tasks (AC/DC).\n";
+  for (const std::string& section : acdc::SubcommandSections()) {
+    absl::StrAppend(&usage, "\n", section, ":\n");
+    for (const acdc::Subcommand& command : commands) {
+      if (command.section == section) {
+        absl::StrAppendFormat(&usage, "  %-12s  %s\n", command.name, command.summary);
+      }
+    }
+  }
+  absl::StrAppend(&usage, "\nRun 'acdc <command> --help' for the flags of a command.\n");
+  return usage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::vector<acdc::Subcommand> commands = AllSubcommands(SelfBinary(argv[0]));
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
       std::string(argv[1]) == "help") {
-    std::cout << kUsage;
+    std::cout << Usage(commands);
     return argc < 2 ? 2 : 0;
   }
   acdc::SetUpLogging();
   KeepFreedTensorMemory();
-  const std::string command = argv[1];
+  const std::string name = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "coordinator" || command == "worker" || command == "up") {
+  for (const acdc::Subcommand& command : commands) {
+    if (command.name != name) continue;
     // Before any thread starts, so that only the main thread receives SIGINT/SIGTERM.
-    acdc::BlockShutdownSignals();
+    if (command.daemon) acdc::BlockShutdownSignals();
+    return command.run(args);
   }
-  if (command == "coordinator") {
-    acdc::RunControllerOptions runs;
-    runs.check_recipe = [](const std::string& yaml) {
-      return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
-    };
-    return acdc::RunCoordinatorCommand(args, std::move(runs));
-  }
-  if (command == "worker") return acdc::RunWorkerCommand(args);
-  if (command == "up") return acdc::RunUpCommand(args, SelfBinary(argv[0]));
-  if (command == "status") return acdc::RunStatusCommand(args);
-  if (command == "diag") return acdc::RunDiagCommand(args);
-  if (command == "submit") return acdc::RunSubmitCommand(args);
-  if (command == "run") return acdc::RunRunCommand(args);
-  if (command == "models") return acdc::RunModelsCommand(args);
-  if (command == "tasks") return acdc::RunTasksCommand(args);
-  if (command == "eval") return acdc::RunEvalCommand(args);
-  if (command == "generate") return acdc::RunGenerateCommand(args);
-  if (command == "logprobs") return acdc::RunLogprobsCommand(args);
-  if (command == "merge") return acdc::RunMergeCommand(args);
-  if (command == "train") return acdc::RunTrainCommand(args);
-  if (command == "seed") return acdc::RunSeedCommand(args);
-  if (command == "tokenize") return acdc::RunTokenizeCommand(args);
-  if (command == "task") return acdc::RunTaskCommand(args);
-  std::cerr << "acdc: unknown command '" << command << "'\n\n" << kUsage;
+  std::cerr << "acdc: unknown command '" << name << "'\n\n" << Usage(commands);
   return 2;
 }

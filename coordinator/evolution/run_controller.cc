@@ -56,6 +56,15 @@ absl::StatusOr<json> ReadModelConfig(const std::string& path, const std::string&
   return config;
 }
 
+// A model that left (or never entered) the archive is never selected, evaluated or written
+// again: its scores and samples stay in the archive only, so the controller's memory does not
+// grow with the generations.
+void ReleaseIfRetired(ModelRecord& model) {
+  if (model.state == ModelState::kArchive || model.state == ModelState::kPlanned) return;
+  absl::flat_hash_map<std::string, double>().swap(model.scores);
+  std::vector<std::string>().swap(model.samples);
+}
+
 double Mean(const std::vector<uint8_t>& skills) {
   if (skills.empty()) return 0;
   double sum = 0;
@@ -114,7 +123,10 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
   }
   run->pool.Restore(std::move(task_records), record.limbo);
   ASSIGN_OR_RETURN(std::vector<ModelRecord> models, archive_.Models(record.id));
-  for (ModelRecord& model : models) run->models[model.id] = std::move(model);
+  for (ModelRecord& model : models) {
+    ReleaseIfRetired(model);
+    run->models[model.id] = std::move(model);
+  }
   ASSIGN_OR_RETURN(auto outcomes, archive_.PendingOutcomes(record.id));
   for (const auto& [job_id, bytes] : outcomes) {
     v1::JobOutcome outcome;
@@ -411,9 +423,7 @@ absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
     seeds.insert(seeds.end(), tasks.begin(), tasks.end());
   }
   RETURN_IF_ERROR(run.pool.Grow(seeds, config.tasks.initial_pool, *scientist_, config.seed));
-  for (const std::string& id : run.pool.TakeChanged()) {
-    RunArchive::PutTask(run.record.id, run.pool.Find(id)->ToJson(), batch);
-  }
+  for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   // Generation 0: the seeds unmutated, then children of two distinct seeds; the first P.
   const int population = config.population;
   std::vector<std::string> seed_ids;
@@ -616,7 +626,9 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
     model->state = state;
     model->ever_archived = model->ever_archived || survives;
     RunArchive::PutModel(run.record.id, *model, batch);
+    ReleaseIfRetired(*model);
   }
+  for (const json& entry : rejected) ReleaseIfRetired(run.models.at(entry["model"]));
   RunArchive::PutGeneration(run.record.id, generation,
                             json{{"generation", generation},
                                  {"tasks", tasks},
@@ -644,9 +656,7 @@ absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
   }
   const Adaptation adaptation =
       run.pool.Adapt(pass_rates, run.record.generation, *scientist_, run.config.seed);
-  for (const std::string& id : run.pool.TakeChanged()) {
-    RunArchive::PutTask(run.record.id, run.pool.Find(id)->ToJson(), batch);
-  }
+  for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   RunArchive::PutAdaptation(run.record.id, run.record.generation, adaptation.ToJson(), batch);
   run.record.limbo = run.pool.limbo();
   SetPhase(run, "reevaluate", batch);

@@ -92,6 +92,7 @@ void TaskPool::Restore(std::vector<TaskRecord> records, std::map<std::string, st
     if (sscanf(record.task.id.c_str(), "t%d", &number) == 1) {
       next_number_ = std::max(next_number_, number + 1);
     }
+    ReleaseIfRetired(record);
     std::string id = record.task.id;
     records_.emplace(std::move(id), std::move(record));
   }
@@ -269,10 +270,22 @@ size_t TaskPool::CountIn(TaskState state) const {
   return count;
 }
 
-std::vector<std::string> TaskPool::TakeChanged() {
-  std::vector<std::string> ids(changed_.begin(), changed_.end());
+std::vector<json> TaskPool::TakeChanged() {
+  std::vector<json> changed;
+  for (const std::string& id : changed_) {
+    TaskRecord& record = records_.at(id);
+    changed.push_back(record.ToJson());
+    ReleaseIfRetired(record);
+  }
   changed_.clear();
-  return ids;
+  return changed;
+}
+
+void TaskPool::ReleaseIfRetired(TaskRecord& record) {
+  if (record.state == TaskState::kDiscarded || record.state == TaskState::kPruned) {
+    record.task.instances.clear();
+    record.task.instances.shrink_to_fit();
+  }
 }
 
 }  // namespace acdc

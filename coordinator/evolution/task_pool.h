@@ -79,14 +79,18 @@ class TaskPool {
   const std::map<std::string, TaskRecord>& records() const { return records_; }
   const std::map<std::string, std::string>& limbo() const { return limbo_; }
   size_t CountIn(TaskState state) const;
-  // Ids whose record changed since the last call (to be written to the archive).
-  std::vector<std::string> TakeChanged();
+  // The records changed since the last call, as the archive stores them (TaskRecord::ToJson),
+  // in id order. Discarded and pruned tasks never change again: once taken, their instances
+  // are released from memory (the archive keeps them), so a long run's pool holds only what it
+  // can still use.
+  std::vector<nlohmann::json> TakeChanged();
 
  private:
   // Realizes and adds a proposal unless its spec was made before; returns the new id or "".
   std::string Add(const TaskProposal& proposal, const std::string& parent, int generation,
                   Scientist& scientist, uint64_t seed);
   void SetState(const std::string& id, TaskState state);
+  void ReleaseIfRetired(TaskRecord& record);
   std::vector<const Task*> ActiveTasks() const;
 
   PoolOptions options_;

@@ -1,5 +1,7 @@
 #include "coordinator/jobs/job_manager.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/ids.h"
@@ -56,6 +58,7 @@ absl::Status JobManager::Recover() {
   if (!parse_error.ok()) return parse_error;
 
   const int64_t grace_deadline = NowMs() + absl::ToInt64Milliseconds(options_.lease_timeout);
+  std::vector<std::pair<int64_t, std::string>> finished;
   status = store_->ForEach(Table::kJobs, [&](std::string_view key, std::string_view value) {
     Job job;
     if (!job.record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -72,6 +75,8 @@ absl::Status JobManager::Recover() {
       return;
     }
     SetState(stored, state);
+    if (IsTerminal(state))
+      finished.emplace_back(stored.record.finished_ms(), stored.record.job_id());
     if (state == v1::JOB_STATE_LEASED) {
       // The worker may still be running it: give it one lease period to reconnect.
       stored.record.set_lease_deadline_ms(grace_deadline);
@@ -80,6 +85,8 @@ absl::Status JobManager::Recover() {
   });
   if (!status.ok()) return status;
   if (!parse_error.ok()) return parse_error;
+  std::sort(finished.begin(), finished.end());
+  for (auto& [ms, id] : finished) finished_.push_back(std::move(id));
   UpdateGauges();
   return absl::OkStatus();
 }
@@ -466,6 +473,14 @@ void JobManager::Finish(Job& job, v1::JobState state, KvBatch& batch, Notes& not
     job.absorbed = true;
     absorbed_.push_back(job.record.job_id());
     notes.push_back([sink = sink_, outcome] { sink->OnOutcome(outcome); });
+  } else {
+    finished_.push_back(job.record.job_id());
+    while (finished_.size() > options_.keep_finished) {
+      // Watchers of the oldest were told at its end; the record goes with this transition.
+      batch.Delete(Table::kJobs, finished_.front());
+      absorbed_.push_back(finished_.front());
+      finished_.pop_front();
+    }
   }
   if (job.watchers.empty()) return;
   notes.push_back([watchers = std::move(job.watchers), outcome = Outcome(job)] {

@@ -7,6 +7,7 @@
 // only after it is durable, so a crash never shows anyone a state the disk does not hold.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,6 +60,9 @@ struct JobManagerOptions {
   absl::Duration heartbeat_interval = absl::Seconds(1);
   absl::Duration lease_timeout = absl::Seconds(5);
   int max_attempts = 3;
+  // Finished jobs nobody owns (diag, submit) are kept for clients to watch, the most recent
+  // this many; older records are deleted so the store and memory stay bounded.
+  size_t keep_finished = 10'000;
 };
 
 class JobManager {
@@ -164,6 +168,7 @@ class JobManager {
   absl::flat_hash_map<v1::JobKind, uint64_t> queued_by_kind_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::string> absorbed_ ABSL_GUARDED_BY(mu_);  // erased at the next Commit
+  std::deque<std::string> finished_ ABSL_GUARDED_BY(mu_);   // unowned terminal jobs, oldest first
 };
 
 }  // namespace acdc

@@ -38,13 +38,16 @@ def parse_args():
     p.add_argument("--generations", type=int, default=20)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--max-new-tokens", type=int, default=32)
+    p.add_argument("--pool", type=int, nargs=3, default=[300, 250, 150],
+                   metavar=("INITIAL", "CAP", "NEW"),
+                   help="task pool: initial size, cap, new tasks per adaptation")
     p.add_argument("--resume-at", type=int, default=3,
                    help="kill -9 the coordinator in this generation (0: never)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir and logs")
     return p.parse_args()
 
 
-def write_config(directory, small_world, generations, max_new_tokens):
+def write_config(directory, small_world, generations, max_new_tokens, pool):
     with open(os.path.join(directory, "seed_tasks.jsonl"), "w") as f:
         for family in FAMILIES:
             f.write(json.dumps({"family": family, "difficulty": 1}) + "\n")
@@ -55,7 +58,8 @@ def write_config(directory, small_world, generations, max_new_tokens):
         "base_model": os.path.join(small_world, "base"),
         "seed_models": [os.path.join(small_world, "experts", e) for e in experts],
         "mutation": {"method": "svd_topk_gaussian", "rate": 0.1, "k": 32, "algorithm": "fast"},
-        "tasks": {"seed_tasks": ["seed_tasks.jsonl"]},
+        "tasks": {"seed_tasks": ["seed_tasks.jsonl"], "initial_pool": pool[0],
+                  "pool_cap": pool[1], "new_per_adaptation": pool[2]},
         "evaluation": {"max_new_tokens": max_new_tokens, "batch_size": 64},
     }
     path = os.path.join(directory, "run.yaml")
@@ -91,7 +95,7 @@ def main():
                                              str(threads)])
     cluster.wait_workers(args.workers, timeout=60)
     config = write_config(cluster.workdir, args.small_world, args.generations,
-                          args.max_new_tokens)
+                          args.max_new_tokens, args.pool)
     base = [args.bin, "--coordinator", cluster.address, "--token-file", cluster.token_file]
 
     def acdc(*words, timeout=60):

@@ -435,3 +435,30 @@ TEST_F(JobManagerTest, AResultFinishedWhileTheCoordinatorWasDownCountsOnReconnec
 
 }  // namespace
 }  // namespace acdc
+
+namespace acdc {
+namespace {
+
+TEST_F(JobManagerTest, OnlyTheMostRecentFinishedJobsAreKept) {
+  options_.keep_finished = 2;
+  Restart();
+  Submit({DiagJob("a"), DiagJob("b"), DiagJob("c"), DiagJob("d")});
+  auto link = Connect("w1", 1);
+  for (int i = 0; i < 4; ++i) {
+    auto assignments = link->TakeAssignments();
+    ASSERT_THAT(assignments, SizeIs(1));
+    jobs_->OnResult("w1", Success(assignments[0]));
+    log_->Flush();
+  }
+  EXPECT_EQ(Status().jobs_done(), 2u);
+  int stored = 0;
+  ASSERT_TRUE(store_.ForEach(Table::kJobs, [&](auto, auto) { ++stored; }).ok());
+  EXPECT_EQ(stored, 2) << "the store does not grow with every job ever run";
+  EXPECT_TRUE(absl::IsNotFound(jobs_->Watch({"a"}, std::make_shared<RecordingWatcher>())));
+  EXPECT_TRUE(jobs_->Watch({"d"}, std::make_shared<RecordingWatcher>()).ok());
+  Restart();
+  EXPECT_EQ(Status().jobs_done(), 2u);
+}
+
+}  // namespace
+}  // namespace acdc

@@ -68,7 +68,9 @@ TEST(TaskPoolTest, EasyParentsGoToLimboAndComeBackWhenTheirHarderChildIsImpossib
   EXPECT_EQ(pool.Find("t000001")->state, TaskState::kLimbo);
   EXPECT_EQ(forward.limbo.at(child), "t000001");
   EXPECT_THAT(pool.ActiveIds(), ElementsAre(child));
-  EXPECT_THAT(pool.TakeChanged(), ElementsAre("t000001", child));
+  std::vector<std::string> changed;
+  for (const nlohmann::json& record : pool.TakeChanged()) changed.push_back(record["id"]);
+  EXPECT_THAT(changed, ElementsAre("t000001", child));
 
   // Nobody solves the harder child: it is discarded and its parent reinstated.
   const Adaptation back = pool.Adapt(Rates(pool, 0.0), 10, scientist, 1);
@@ -76,6 +78,12 @@ TEST(TaskPoolTest, EasyParentsGoToLimboAndComeBackWhenTheirHarderChildIsImpossib
   EXPECT_THAT(back.reverted, ElementsAre("t000001"));
   EXPECT_EQ(pool.Find(child)->state, TaskState::kDiscarded);
   EXPECT_EQ(pool.Find("t000001")->state, TaskState::kActive);
+  for (const nlohmann::json& record : pool.TakeChanged()) {
+    if (record["id"] == child) {
+      EXPECT_EQ(record["task"]["instances"].size(), 1u) << "written whole";
+    }
+  }
+  EXPECT_TRUE(pool.Find(child)->task.instances.empty()) << "then released from memory";
   EXPECT_TRUE(pool.limbo().empty());
   EXPECT_THAT(back.added, IsEmpty()) << "no parent has a positive pass rate";
 }
