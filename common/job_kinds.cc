@@ -12,6 +12,8 @@ std::string JobKindName(v1::JobKind kind) {
       return "evaluate";
     case v1::JOB_KIND_GENERATE:
       return "generate";
+    case v1::JOB_KIND_REMOVE_MODELS:
+      return "remove_models";
     default:
       return "unspecified";
   }
@@ -25,6 +27,8 @@ v1::JobKind JobKindOf(const v1::JobSpec& spec) {
       return v1::JOB_KIND_MERGE;
     case v1::JobSpec::kEvaluate:
       return v1::JOB_KIND_EVALUATE;
+    case v1::JobSpec::kRemoveModels:
+      return v1::JOB_KIND_REMOVE_MODELS;
     default:
       return v1::JOB_KIND_UNSPECIFIED;
   }

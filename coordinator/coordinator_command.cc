@@ -40,6 +40,11 @@ int RunCoordinatorCommand(const std::vector<std::string>& args, RunControllerOpt
                "a lease expires when its worker is silent this long", 100);
   flags.AddInt("max-attempts", &options.jobs.max_attempts,
                "failed leases after which a job is marked failed", 1, 100);
+  int keep_finished = static_cast<int>(options.jobs.keep_finished);
+  flags.AddInt("keep-finished", &keep_finished,
+               "finished jobs of clients (diag, submit) kept for watching; older ones are deleted "
+               "(a run's jobs are folded into its archive as they finish)",
+               1, 1 << 30);
   flags.Require("data");
   flags.Require("token-file");
   if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
@@ -47,6 +52,7 @@ int RunCoordinatorCommand(const std::vector<std::string>& args, RunControllerOpt
     std::cout << flags.Help();
     return 0;
   }
+  options.jobs.keep_finished = static_cast<size_t>(keep_finished);
   options.jobs.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.jobs.lease_timeout = absl::Milliseconds(lease_timeout_ms);
   if (options.jobs.lease_timeout <= options.jobs.heartbeat_interval) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -90,6 +91,19 @@ absl::StatusOr<std::string> ModelStore::Locate(const std::string& id) const {
 }
 
 bool ModelStore::Contains(const std::string& id) const { return Locate(id).ok(); }
+
+absl::StatusOr<bool> ModelStore::Remove(const std::string& id) const {
+  absl::StatusOr<std::string> path = PathOf(id);
+  if (!path.ok()) return path.status();
+  if (!IsDirectory(*path)) return false;
+  const std::string doomed = absl::StrCat(root_, "/.removing-", id);
+  if (std::rename(path->c_str(), doomed.c_str()) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot remove model '", id, "' from ", root_, ": ", std::strerror(errno)));
+  }
+  RemoveTree(doomed);
+  return true;
+}
 
 absl::StatusOr<std::string> ModelStore::Checksum(const std::string& id) const {
   absl::StatusOr<std::string> dir = Locate(id);

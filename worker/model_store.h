@@ -23,6 +23,9 @@ class ModelStore {
   // checkpoint outside the store (a run's base and seed models on a shared file system).
   absl::StatusOr<std::string> Locate(const std::string& id) const;
   bool Contains(const std::string& id) const;
+  // Deletes the model's directory; false (and no error) when it was absent. The directory is
+  // renamed to a hidden sibling first, so a reader never sees half a model.
+  absl::StatusOr<bool> Remove(const std::string& id) const;
   // SHA-256 (hex) over the model's files: name, size and bytes of each, in name order.
   absl::StatusOr<std::string> Checksum(const std::string& id) const;
 

@@ -19,6 +19,7 @@
 #include "worker/jobs/diag_handler.h"
 #include "worker/jobs/evaluate_handler.h"
 #include "worker/jobs/merge_handler.h"
+#include "worker/jobs/remove_models_handler.h"
 #include "worker/model_store.h"
 #include "worker/runtime/devices.h"
 #include "worker/worker_agent.h"
@@ -125,6 +126,7 @@ absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
   handlers.push_back(std::make_unique<MergeHandler>(ModelStore(merge.model_store), merge.device,
                                                     std::move(resident), evaluator.get(), metrics));
   handlers.push_back(std::move(evaluator));
+  handlers.push_back(std::make_unique<RemoveModelsHandler>(ModelStore(merge.model_store)));
   return handlers;
 }
 

@@ -1,12 +1,26 @@
 #include "worker/worker_subcommands.h"
 
+#include <malloc.h>
+
 #include "worker/commands/model_commands.h"
 #include "worker/commands/task_commands.h"
 #include "worker/worker_command.h"
 
 namespace acdc {
+namespace {
 
-std::vector<Subcommand> WorkerSubcommands() {
+// Tensors of tens of MB come and go for every merged tensor and every prefill. glibc maps
+// blocks that large afresh and unmaps them on free, so each one costs page faults and a
+// zeroing of every page (a sixth of a task_arithmetic merge); kept in the heap, freed blocks
+// serve the next tensor. Up to 1 GiB of freed memory stays with the process, so only the
+// commands that hold tensors set this (not the coordinator, whose memory should follow its
+// state).
+void KeepFreedTensorMemory() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's ceiling for this setting
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+std::vector<Subcommand> Commands() {
   return {
       {"worker", "daemons", "run merge / evaluate / generate jobs for a coordinator",
        RunWorkerCommand, true},
@@ -28,6 +42,19 @@ std::vector<Subcommand> WorkerSubcommands() {
        "experts",
        RunSeedCommand},
   };
+}
+
+}  // namespace
+
+std::vector<Subcommand> WorkerSubcommands() {
+  std::vector<Subcommand> commands = Commands();
+  for (Subcommand& command : commands) {
+    command.run = [run = std::move(command.run)](const std::vector<std::string>& args) {
+      KeepFreedTensorMemory();
+      return run(args);
+    };
+  }
+  return commands;
 }
 
 }  // namespace acdc

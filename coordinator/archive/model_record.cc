@@ -40,6 +40,7 @@ json ModelRecord::ToJson() const {
               {"sha256", sha256},
               {"state", ModelStateName(state)},
               {"ever_archived", ever_archived},
+              {"weights_deleted", weights_deleted},
               {"reason", reason},
               {"scores", score_json},
               {"samples", samples}};
@@ -66,6 +67,7 @@ absl::StatusOr<ModelRecord> ModelRecord::FromJson(const json& json) {
     if (!known)
       return absl::DataLossError(absl::StrCat("model ", record.id, ": state '", state, "'"));
     record.ever_archived = json.at("ever_archived").get<bool>();
+    record.weights_deleted = json.at("weights_deleted").get<bool>();
     record.reason = json.at("reason").get<std::string>();
     for (const auto& [task, score] : json.at("scores").items())
       record.scores[task] = score.get<double>();
@@ -88,13 +90,15 @@ std::vector<uint8_t> SkillVector(const ModelRecord& model, const std::vector<std
 }
 
 json ModelRecord::ExportJson() const {
-  // Weights are never deleted by this version, so a model is in the archive or retired.
+  const char* exported = state == ModelState::kArchive ? "archive"
+                         : weights_deleted             ? "deleted"
+                                                       : "retired";
   return json{{"id", id},
               {"generation", generation},
               {"parents", parents},
               {"recipe", recipe},
               {"sha256", sha256.empty() ? json(nullptr) : json(sha256)},
-              {"state", state == ModelState::kArchive ? "archive" : "retired"}};
+              {"state", exported}};
 }
 
 }  // namespace acdc

@@ -32,13 +32,15 @@ struct ModelRecord {
   std::string sha256;     // children: over the stored files; empty for seeds
   ModelState state = ModelState::kPlanned;
   bool ever_archived = false;
-  std::string reason;                    // why it was rejected or failed
+  bool weights_deleted = false;  // its weights left the store (keep_weights); lineage stays
+  std::string reason;            // why it was rejected or failed
   absl::flat_hash_map<std::string, double> scores;  // task id -> score in [0, 1]
-  std::vector<std::string> samples;      // responses for the gibberish check
+  std::vector<std::string> samples;                 // responses for the gibberish check
 
   nlohmann::json ToJson() const;
   static absl::StatusOr<ModelRecord> FromJson(const nlohmann::json& json);
-  // The export's models.jsonl line: id, generation, parents, recipe, sha256, state.
+  // The export's models.jsonl line: id, generation, parents, recipe, sha256, state (archive,
+  // retired, or deleted when its weights are gone).
   nlohmann::json ExportJson() const;
 };
 

@@ -181,15 +181,16 @@ absl::StatusOr<json> RunArchive::Summary(const std::string& run) const {
   for (const json& task : tasks) {
     if (task.value("state", "") == "active") active.push_back(task["id"].get<std::string>());
   }
-  ASSIGN_OR_RETURN(std::vector<ModelRecord> models, Models(run));
-  std::map<std::string, const ModelRecord*> by_id;
-  for (const ModelRecord& model : models) by_id[model.id] = &model;
   const double threshold = record->config["selection"]["skill_threshold"].get<double>();
   double best = 0;
   double sum = 0;
-  for (const std::string& id : record->archive) {
-    if (!by_id.count(id) || active.empty()) continue;
-    const std::vector<uint8_t> skills = SkillVector(*by_id[id], active, threshold);
+  for (const std::string& id : record->archive) {  // only the archive's records: cheap
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     store_->Get(Table::kModels, RunKey(run, id)));
+    if (!value || active.empty()) continue;
+    ASSIGN_OR_RETURN(json parsed, ParseJson(*value, absl::StrCat("model ", id)));
+    ASSIGN_OR_RETURN(ModelRecord model, ModelRecord::FromJson(parsed));
+    const std::vector<uint8_t> skills = SkillVector(model, active, threshold);
     const double fitness = static_cast<double>(std::count(skills.begin(), skills.end(), 1)) /
                            static_cast<double>(active.size());
     best = std::max(best, fitness);
@@ -213,7 +214,9 @@ absl::StatusOr<std::vector<std::string>> RunArchive::Records(const std::string& 
   ASSIGN_OR_RETURN(std::optional<RunRecord> record, Run(run));
   if (!record) return absl::NotFoundError(absl::StrCat("no run '", run, "'"));
   std::vector<std::string> lines;
-  if (kind == "models") {
+  if (kind == "config") {
+    lines.push_back(record->config.dump());
+  } else if (kind == "models") {
     ASSIGN_OR_RETURN(std::vector<ModelRecord> models, Models(run));
     for (const ModelRecord& model : models) {
       if (!id.empty() && model.id != id) continue;
@@ -230,7 +233,7 @@ absl::StatusOr<std::vector<std::string>> RunArchive::Records(const std::string& 
     }
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown record kind '", kind, "': models or tasks"));
+        absl::StrCat("unknown record kind '", kind, "': models, tasks or config"));
   }
   if (!id.empty() && lines.empty()) {
     return absl::NotFoundError(

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/cli/model_replay.h"
+
 namespace acdc {
 
 int RunStatusCommand(const std::vector<std::string>& args);
@@ -12,7 +14,7 @@ int RunUpCommand(const std::vector<std::string>& args, const std::string& self_b
 int RunTokenizeCommand(const std::vector<std::string>& args);
 int RunSubmitCommand(const std::vector<std::string>& args);
 int RunRunCommand(const std::vector<std::string>& args);
-int RunModelsCommand(const std::vector<std::string>& args);
+int RunModelsCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge);
 int RunTasksCommand(const std::vector<std::string>& args);
 
 }  // namespace acdc

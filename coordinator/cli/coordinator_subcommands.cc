@@ -5,7 +5,8 @@
 
 namespace acdc {
 
-std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, std::string self_binary) {
+std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, MergeRecipeFn merge,
+                                               std::string self_binary) {
   return {
       {"coordinator", "daemons", "keep the archive and job queue, lease jobs to workers",
        [runs](const std::vector<std::string>& args) { return RunCoordinatorCommand(args, runs); },
@@ -20,7 +21,8 @@ std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, std::s
       {"submit", "clients", "submit one job (merge, evaluate) and print its outcome",
        RunSubmitCommand},
       {"run", "clients", "start, watch, stop, resume and export coevolution runs", RunRunCommand},
-      {"models", "clients", "the models of a run: list, show, export", RunModelsCommand},
+      {"models", "clients", "the models of a run: list, show, export",
+       [merge](const std::vector<std::string>& args) { return RunModelsCommand(args, merge); }},
       {"tasks", "clients", "the tasks of a run: list, show", RunTasksCommand},
       {"tokenize", "tools", "token ids of text (JSON lines), as Hugging Face tokenizers gives them",
        RunTokenizeCommand},

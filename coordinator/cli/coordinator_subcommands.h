@@ -6,12 +6,15 @@
 #include <vector>
 
 #include "common/subcommand.h"
+#include "coordinator/cli/model_replay.h"
 #include "coordinator/evolution/run_controller.h"
 
 namespace acdc {
 
-// `runs` carries what the coordinator cannot know itself (the merge recipe check);
-// `self_binary` is the acdc binary that `up` starts its daemons from.
-std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, std::string self_binary);
+// What the coordinator side cannot do itself (only the worker side has the merge engine): check
+// a merge recipe (`runs`) and merge one on this machine (`merge`, for `acdc models export` of a
+// model whose weights were deleted). `self_binary` is the binary `up` starts daemons from.
+std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, MergeRecipeFn merge,
+                                               std::string self_binary);
 
 }  // namespace acdc

@@ -1,7 +1,6 @@
 // acdc: one binary, one subcommand per role (coordinator, worker, up) or client action. The
 // one place that knows both sides of the house: it joins the coordinator's and the worker's
 // subcommand tables, and hands the coordinator the merge recipe check only the worker has.
-#include <malloc.h>
 #include <unistd.h>
 
 #include <climits>
@@ -15,6 +14,7 @@
 #include "common/subcommand.h"
 #include "coordinator/cli/coordinator_subcommands.h"
 #include "worker/merge/merge_config.h"
+#include "worker/merge/merge_engine.h"
 #include "worker/worker_subcommands.h"
 
 namespace {
@@ -25,21 +25,18 @@ std::string SelfBinary(const char* argv0) {
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string(argv0);
 }
 
-// Tensors of tens of MB come and go for every merged tensor and every prefill. glibc maps
-// blocks that large afresh and unmaps them on free, so each one costs page faults and a
-// zeroing of every page (a sixth of a task_arithmetic merge); kept in the heap, freed blocks
-// serve the next tensor. Up to 1 GiB of freed memory stays with the process.
-void KeepFreedTensorMemory() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's ceiling for this setting
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
 std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
   acdc::RunControllerOptions runs;
   runs.check_recipe = [](const std::string& yaml) {
     return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
   };
-  std::vector<acdc::Subcommand> all = acdc::CoordinatorSubcommands(std::move(runs), self);
+  acdc::MergeRecipeFn merge = [](const std::string& yaml, const std::string& out_dir) {
+    absl::StatusOr<acdc::MergeRecipe> recipe = acdc::ParseMergeConfig(yaml, "a model's recipe");
+    if (!recipe.ok()) return recipe.status();
+    return acdc::MergeToDirectory(*recipe, out_dir, acdc::MergeOptions{}).status();
+  };
+  std::vector<acdc::Subcommand> all =
+      acdc::CoordinatorSubcommands(std::move(runs), std::move(merge), self);
   for (acdc::Subcommand& command : acdc::WorkerSubcommands()) all.push_back(std::move(command));
   return all;
 }
@@ -70,7 +67,6 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   acdc::SetUpLogging();
-  KeepFreedTensorMemory();
   const std::string name = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const acdc::Subcommand& command : commands) {

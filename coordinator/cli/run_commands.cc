@@ -14,6 +14,7 @@
 #include "common/staged_directory.h"
 #include "common/status_macros.h"
 #include "coordinator/cli/client_commands.h"
+#include "coordinator/cli/model_replay.h"
 #include "coordinator/cli/run_source.h"
 
 namespace acdc {
@@ -255,7 +256,7 @@ int Export(std::vector<std::string> args) {
 }
 
 // `acdc models|tasks list|show`: records of a run.
-int Records(std::vector<std::string> args, const std::string& kind) {
+int Records(std::vector<std::string> args, const std::string& kind, const MergeRecipeFn& merge) {
   const std::string command = absl::StrCat("acdc ", kind);
   const std::string action = args.empty() ? "" : args.front();
   if (action != "list" && action != "show" && !(kind == "models" && action == "export")) {
@@ -268,11 +269,14 @@ int Records(std::vector<std::string> args, const std::string& kind) {
   RunSourceOptions options;
   std::string run;
   std::string out;
-  FlagSet flags(absl::StrCat(command, " ", action),
-                action == "list"   ? absl::StrCat("One JSON line per ",
-                                                  kind.substr(0, kind.size() - 1), " of a run.")
-                : action == "show" ? "The whole record, as JSON."
-                                   : "Copies the model's Hugging Face checkpoint into --out.");
+  FlagSet flags(
+      absl::StrCat(command, " ", action),
+      action == "list"
+          ? absl::StrCat("One JSON line per ", kind.substr(0, kind.size() - 1), " of a run.")
+      : action == "show" ? "The whole record, as JSON."
+                         : "Writes the model's Hugging Face checkpoint into --out: copied from the "
+                           "model store, or re-derived from its lineage when its weights were "
+                           "deleted (keep_weights).");
   AddRunSourceFlags(flags, &options);
   flags.AddString("run", &run, "the run (default: the only run)");
   if (action == "export") flags.AddString("out", &out, "directory to write the checkpoint into");
@@ -294,27 +298,9 @@ int Records(std::vector<std::string> args, const std::string& kind) {
     for (const std::string& record : *records) std::cout << record << "\n";
     return 0;
   }
-  const json model = json::parse(records->front());
-  std::string location = model["location"];
-  if (location.empty() || location[0] != '/') {
-    location = absl::StrCat((*source)->ModelStore(), "/", location);
+  if (absl::Status exported = ExportModel(**source, *resolved, id, out, merge); !exported.ok()) {
+    return Fail(command, exported);
   }
-  if (!IsDirectory(location)) {
-    return Fail(command,
-                absl::NotFoundError(absl::StrCat("model ", id, "'s weights are not at ", location,
-                                                 " (give the workers' store with --model-store)")));
-  }
-  absl::StatusOr<StagedDirectory> staged = StagedDirectory::Create(out);
-  if (!staged.ok()) return Fail(command, staged.status());
-  for (const auto& entry : std::filesystem::directory_iterator(location)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = entry.path().filename().string();
-    if (absl::Status copied = CopyFile(entry.path().string(), staged->path() + "/" + name);
-        !copied.ok()) {
-      return Fail(command, copied);
-    }
-  }
-  if (absl::Status committed = staged->Commit(); !committed.ok()) return Fail(command, committed);
   std::cerr << "wrote model " << id << " to " << out << std::endl;
   return 0;
 }
@@ -340,7 +326,11 @@ int RunRunCommand(const std::vector<std::string>& args) {
   return 2;
 }
 
-int RunModelsCommand(const std::vector<std::string>& args) { return Records(args, "models"); }
-int RunTasksCommand(const std::vector<std::string>& args) { return Records(args, "tasks"); }
+int RunModelsCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge) {
+  return Records(args, "models", merge);
+}
+int RunTasksCommand(const std::vector<std::string>& args) {
+  return Records(args, "tasks", nullptr);
+}
 
 }  // namespace acdc

@@ -618,15 +618,44 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
     survivors.push_back(candidates[static_cast<size_t>(index)].first->id);
     kept.insert(survivors.back());
   }
+  // keep_weights: "archived" keeps every model that ever entered the archive, "current" only
+  // the archive; seeds are the user's files and stay. The records say so now; a job removes
+  // the files.
+  std::vector<ModelRecord*> doomed;
+  if (run.config.keep_weights != "all") {
+    for (auto& [id, model] : run.models) {
+      if (model.origin != "child" || model.weights_deleted || kept.count(id)) continue;
+      const bool this_generation = model.generation == generation;
+      const bool left_archive = model.state == ModelState::kArchive;
+      if ((this_generation && !model.ever_archived) ||
+          (left_archive && run.config.keep_weights == "current")) {
+        doomed.push_back(&model);
+      }
+    }
+  }
+  std::set<ModelRecord*> written;
+  for (ModelRecord* model : doomed) model->weights_deleted = true;
   for (const auto& [model, origin] : candidates) {
     const bool survives = kept.count(model->id);
     if (origin == "child") metrics_->Child(run.record.id, survives ? "archived" : "retired");
     const ModelState state = survives ? ModelState::kArchive : ModelState::kRetired;
-    if (model->state == state) continue;  // records of archive members that stay are unchanged
+    const bool is_doomed = std::find(doomed.begin(), doomed.end(), model) != doomed.end();
+    // Records of archive members that stay are unchanged.
+    if (model->state == state && !is_doomed) continue;
     model->state = state;
     model->ever_archived = model->ever_archived || survives;
     RunArchive::PutModel(run.record.id, *model, batch);
+    written.insert(model);
     ReleaseIfRetired(*model);
+  }
+  if (!doomed.empty()) {
+    v1::JobSubmission remove;
+    remove.set_job_id(RunKey(run.record.id, absl::StrFormat("remove-g%03d", generation)));
+    for (ModelRecord* model : doomed) {
+      if (!written.count(model)) RunArchive::PutModel(run.record.id, *model, batch);
+      remove.mutable_spec()->mutable_remove_models()->add_model_ids(model->location);
+    }
+    run.outbox.push_back(std::move(remove));
   }
   for (const json& entry : rejected) ReleaseIfRetired(run.models.at(entry["model"]));
   RunArchive::PutGeneration(run.record.id, generation,

@@ -11,6 +11,7 @@ Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_SMALL_WORLD=/path/to/s
       python3 -m unittest -v test_run
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +53,19 @@ def write_config(directory, **overrides):
     with open(path, "w") as f:
         json.dump(config, f, indent=1)  # JSON is YAML
     return path
+
+
+def checkpoint_sha256(directory):
+    """The model store's checksum: name, size and bytes of each file, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            continue
+        digest.update(("%s\n%d\n" % (name, os.path.getsize(path))).encode())
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
 
 
 class RunTest(unittest.TestCase):
@@ -170,6 +184,36 @@ class RunTest(unittest.TestCase):
         self.assertGreater(cl.metric_sum(metrics, "acdc_run_best_fitness", run=run), 0)
         three = self.run_once(3, threads=1)
         self.assert_same_export(one, three)
+
+    def test_deleted_weights_are_rederived_by_models_export(self):
+        # keep_weights: archived (the default): children that never entered the archive lose
+        # their weights; `acdc models export` merges them again from their lineage.
+        export = self.run_once(2)
+        cluster, run = self.last_cluster, self.last_run
+        models = [json.loads(l) for l in export["models.jsonl"].decode().splitlines()]
+        deleted = [m for m in models if m["state"] == "deleted"]
+        self.assertTrue(deleted, "some children never entered the archive")
+        stored = set(os.listdir(self.store))
+        for model in models:
+            present = "%s-%s" % (run, model["id"]) in stored
+            if model["parents"]:
+                self.assertEqual(present, model["state"] != "deleted", model["id"])
+        # The latest deleted child: its parents may be deleted too, and are re-derived first.
+        target = deleted[-1]
+        out = os.path.join(cluster.workdir, "exported")
+        res = self.acdc(cluster, "models", "export", target["id"], "--run", run, "--out", out,
+                        "--model-store", self.store, timeout=120)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn("re-deriving %s" % target["id"], res.stderr)
+        self.assertEqual(checkpoint_sha256(out), target["sha256"],
+                         "the re-derived checkpoint has the bytes the run recorded")
+        kept = [m for m in models if m["state"] == "archive" and m["parents"]]
+        if kept:
+            out = os.path.join(cluster.workdir, "kept")
+            res = self.acdc(cluster, "models", "export", kept[0]["id"], "--run", run, "--out",
+                            out, "--model-store", self.store)
+            self.assertEqual(res.returncode, 0, res.describe())
+            self.assertEqual(checkpoint_sha256(out), kept[0]["sha256"])
 
     def test_coordinator_killed_mid_generation_resumes_exactly(self):
         reference = self.run_once(2)

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
+
 namespace acdc {
 namespace {
 
@@ -58,6 +61,8 @@ struct BadCase {
   std::string expected;  // in the error
 };
 
+void PrintTo(const BadCase& bad, std::ostream* out) { *out << bad.extra; }
+
 class RunConfigErrorTest : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(RunConfigErrorTest, NamesTheFileAndTheKey) {
@@ -84,7 +89,15 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"scientist: {backend: gpt}\n", "scientist.backend: must be one of"},
                       BadCase{"crossover: linear\n",
                               "crossover: must be a mapping with a 'method'"},
-                      BadCase{"evaluation: 3\n", "evaluation: must be a mapping"}));
+                      BadCase{"evaluation: 3\n", "evaluation: must be a mapping"}),
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      // The key at fault, as the test's name: "generatons", "selection_skill", ...
+      std::string name;
+      for (char c : info.param.extra.substr(0, info.param.extra.find_first_of(":{"))) {
+        name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      }
+      return name + "_" + std::to_string(info.index);
+    });
 
 TEST(RunConfigTest, RequiredKeysAndMalformedYaml) {
   EXPECT_THAT(ParseRunConfig("seed_models: [a, b]\ntasks: {seed_tasks: [t]}\n", "r.yaml", "/")

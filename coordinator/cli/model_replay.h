@@ -1,0 +1,25 @@
+// Re-derives a run's model whose weights were deleted (keep_weights) from its lineage: its
+// parents are found in the model store or re-derived first, then its recorded recipe (merge
+// method, parameters, seed, mutation) is merged again on this machine. Merges are
+// deterministic (a CPU mutation runs on one thread), so the result has the recorded bytes.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "coordinator/cli/run_source.h"
+
+namespace acdc {
+
+// Merges a mergekit YAML recipe whose models are checkpoint paths into `out_dir` (the
+// binary's entry point provides it: the merge engine is the worker's).
+using MergeRecipeFn =
+    std::function<absl::Status(const std::string& recipe_yaml, const std::string& out_dir)>;
+
+// Writes model `id` of `run` into `out_dir` (a new directory): copied from the model store
+// when its weights are there, re-derived otherwise. Progress lines go to stderr.
+absl::Status ExportModel(RunSource& source, const std::string& run, const std::string& id,
+                         const std::string& out_dir, const MergeRecipeFn& merge);
+
+}  // namespace acdc
