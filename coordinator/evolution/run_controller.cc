@@ -72,6 +72,23 @@ double Mean(const std::vector<uint8_t>& skills) {
   return sum / static_cast<double>(skills.size());
 }
 
+// A child's merge recipe as mergekit YAML (JSON is YAML): the crossover of the parents at
+// `parent_paths` against the base, with the child's seed, then the mutation.
+std::string ChildRecipeYaml(const RunConfig& config, const std::vector<std::string>& parent_paths,
+                            const json& seed) {
+  json models = json::array();
+  for (const std::string& path : parent_paths) models.push_back(json{{"model", path}});
+  json parameters = config.crossover;
+  parameters.erase("method");
+  json recipe{{"merge_method", config.crossover["method"]},
+              {"base_model", config.base_model},
+              {"models", models},
+              {"seed", seed}};
+  if (!parameters.empty()) recipe["parameters"] = parameters;
+  if (config.mutation["method"] != "none") recipe["mutation"] = config.mutation;
+  return recipe.dump();
+}
+
 }  // namespace
 
 RunController::RunController(KvStore* store, CommitLog* log, JobManager* jobs, RunMetrics* metrics,
@@ -180,17 +197,10 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
   run->record.phase = "grow";
   run->phase_started = run->generation_started = absl::Now();
   if (options_.check_recipe) {
-    ModelRecord first;
-    first.id = "check";
-    first.parents = {"s0", "s1"};
-    first.recipe = json{{"seed", 0}};
-    Run& probe = *run;
-    probe.models["s0"].location = config.seed_models[0];
-    probe.models["s1"].location = config.seed_models[1];
-    const v1::JobSubmission job = ChildJob(probe, first);
-    probe.models.clear();
-    if (absl::Status status = options_.check_recipe(job.spec().merge().recipe_yaml());
-        !status.ok()) {
+    // The recipe every child will have, checked as the workers will read it.
+    const std::string recipe =
+        ChildRecipeYaml(config, {config.seed_models[0], config.seed_models[1]}, 0);
+    if (absl::Status status = options_.check_recipe(recipe); !status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": crossover/mutation: ", status.message()));
     }
@@ -441,7 +451,7 @@ absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
   // Seeds beyond P are never evaluated, and then no child is made: their lineage is moot.
   const int children = std::max(population - static_cast<int>(seed_ids.size()), 0);
   PlanChildren(run, 0, children, seed_ids, batch);
-  SetPhase(run, "evaluate", batch);
+  SetPhase(run, "evaluate");
   return true;
 }
 
@@ -475,23 +485,15 @@ void RunController::PlanChildren(Run& run, int generation, int count,
 }
 
 v1::JobSubmission RunController::ChildJob(const Run& run, const ModelRecord& model) const {
-  json models = json::array();
+  std::vector<std::string> parent_paths;
   for (const std::string& parent : model.parents) {
-    models.push_back(json{{"model", run.models.at(parent).location}});
+    parent_paths.push_back(run.models.at(parent).location);
   }
-  json parameters = run.config.crossover;
-  parameters.erase("method");
-  json recipe{{"merge_method", run.config.crossover["method"]},
-              {"base_model", run.config.base_model},
-              {"models", models},
-              {"seed", model.recipe["seed"]}};
-  if (!parameters.empty()) recipe["parameters"] = parameters;
-  if (run.config.mutation["method"] != "none") recipe["mutation"] = run.config.mutation;
   v1::JobSubmission job = EvaluateJob(run, model, run.pool.ActiveIds(), "");
   v1::EvaluateJob evaluate = job.spec().evaluate();
   job.set_job_id(RunKey(run.record.id, model.id));
   v1::MergeJob* merge = job.mutable_spec()->mutable_merge();
-  merge->set_recipe_yaml(recipe.dump());  // JSON is YAML
+  merge->set_recipe_yaml(ChildRecipeYaml(run.config, parent_paths, model.recipe["seed"]));
   merge->set_child_id(model.location);
   *merge->mutable_evaluate() = std::move(evaluate);
   return job;
@@ -543,7 +545,7 @@ absl::StatusOr<bool> RunController::EvaluateModels(Run& run, KvBatch& batch) {
     }
   }
   if (waiting) return false;
-  SetPhase(run, "select", batch);
+  SetPhase(run, "select");
   return true;
 }
 
@@ -667,7 +669,7 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
                             batch);
   run.record.archive = survivors;
   const bool adapt = generation > 0 && generation % run.config.tasks.adapt_every == 0;
-  SetPhase(run, adapt ? "adapt" : "reevaluate", batch);
+  SetPhase(run, adapt ? "adapt" : "reevaluate");
   return true;
 }
 
@@ -688,7 +690,7 @@ absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   RunArchive::PutAdaptation(run.record.id, run.record.generation, adaptation.ToJson(), batch);
   run.record.limbo = run.pool.limbo();
-  SetPhase(run, "reevaluate", batch);
+  SetPhase(run, "reevaluate");
   return true;
 }
 
@@ -721,7 +723,7 @@ absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
   run.generation_started = absl::Now();
   if (run.record.generation >= run.config.generations) {
     run.record.state = RunState::kDone;
-    SetPhase(run, "done", batch);
+    SetPhase(run, "done");
     ACDC_LOG(Info) << "run " << run.record.id << " is done after generation "
                    << run.record.generation;
     return false;
@@ -729,20 +731,18 @@ absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
   ++run.record.generation;
   PlanChildren(run, run.record.generation, run.config.children_per_generation, run.record.archive,
                batch);
-  SetPhase(run, "evaluate", batch);
+  SetPhase(run, "evaluate");
   return true;
 }
 
-void RunController::SetPhase(Run& run, const std::string& phase, KvBatch& batch) {
+void RunController::SetPhase(Run& run, const std::string& phase) {
   metrics_->PhaseDone(run.record.id, run.record.phase, absl::Now() - run.phase_started);
   run.phase_started = absl::Now();
   run.record.phase = phase;
   run.submitted.clear();
-  (void)batch;
 }
 
 void RunController::Fail(Run& run, const std::string& error) {
-  PublishMetrics(run);
   ACDC_LOG(Error) << "run " << run.record.id << " failed: " << error;
   run.record.state = RunState::kFailed;
   run.record.error = error;
@@ -751,6 +751,7 @@ void RunController::Fail(Run& run, const std::string& error) {
   log_->Append(std::move(batch));
   run.outbox.clear();
   jobs_->Cancel(run.record.id + "/");
+  PublishMetrics(run);
 }
 
 void RunController::PublishMetrics(const Run& run) const {

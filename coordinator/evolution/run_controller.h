@@ -103,7 +103,7 @@ class RunController : public JobOutcomeSink {
                                 const std::vector<std::string>& task_ids,
                                 const std::string& job_id) const;
   void SubmitMissing(Run& run, std::vector<v1::JobSubmission> jobs);
-  void SetPhase(Run& run, const std::string& phase, KvBatch& batch);
+  void SetPhase(Run& run, const std::string& phase);
   void Fail(Run& run, const std::string& error);
   void PublishMetrics(const Run& run) const;
   // Skill vector of `model` over `tasks` (1 where its score reaches the threshold).

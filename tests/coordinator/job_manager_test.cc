@@ -328,18 +328,11 @@ namespace {
 class RecordingSink : public JobOutcomeSink {
  public:
   bool Owns(const std::string& job_id) const override { return job_id.rfind("run-", 0) == 0; }
-  void OnOutcome(const v1::JobOutcome& outcome) override {
-    absl::MutexLock lock(&mu_);
-    outcomes_.push_back(outcome);
-  }
-  std::vector<v1::JobOutcome> outcomes() {
-    absl::MutexLock lock(&mu_);
-    return outcomes_;
-  }
+  void OnOutcome(const v1::JobOutcome& outcome) override { received_.OnOutcome(outcome); }
+  std::vector<v1::JobOutcome> outcomes() { return received_.outcomes(); }
 
  private:
-  absl::Mutex mu_;
-  std::vector<v1::JobOutcome> outcomes_;
+  RecordingWatcher received_;
 };
 
 TEST_F(JobManagerTest, AKnownIdWithAnotherSpecIsRefused) {

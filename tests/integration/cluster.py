@@ -8,6 +8,7 @@ and keeps the directory for inspection.
 The binary is $ACDC_BIN, or <repo>/build/bin/acdc.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -45,6 +46,20 @@ def write_token_file(path, token=None):
         f.write(token + "\n")
     os.chmod(path, 0o600)
     return token
+
+
+def store_checksum(model_dir):
+    """The model store's checksum of a checkpoint, recomputed: name, size and bytes of each
+    file, in name order (worker/model_store.h)."""
+    digest = hashlib.sha256()
+    for name in sorted(os.listdir(model_dir)):
+        path = os.path.join(model_dir, name)
+        if not os.path.isfile(path):
+            continue
+        digest.update(("%s\n%d\n" % (name, os.path.getsize(path))).encode())
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
 
 
 def port_open(port, host=HOST, timeout=0.2):

@@ -6,7 +6,6 @@ Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_MERGE_MODELS=/path/to/
       python3 -m unittest -v test_merge_job
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -28,17 +27,6 @@ mutation: {method: svd_topk_gaussian, rate: 0.05, k: 4, seed: 7}
 """
 
 
-def store_checksum(model_dir):
-    """The worker's checksum, recomputed: name, size and bytes of each file, in name order."""
-    digest = hashlib.sha256()
-    for name in sorted(os.listdir(model_dir)):
-        path = os.path.join(model_dir, name)
-        if not os.path.isfile(path):
-            continue
-        digest.update(("%s\n%d\n" % (name, os.path.getsize(path))).encode())
-        with open(path, "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()
 
 
 def weight_files(model_dir):
@@ -80,7 +68,7 @@ class MergeJobTest(unittest.TestCase):
         output = res.json["output"]["merge"]
         child_dir = os.path.join(self.store, "child-1")
         self.assertEqual(output["model_id"], "child-1")
-        self.assertEqual(output["sha256"], store_checksum(child_dir))
+        self.assertEqual(output["sha256"], cl.store_checksum(child_dir))
         self.assertGreater(int(output["bytes_read"]), 0)
         self.assertGreater(int(output["bytes_written"]), 0)
         self.assertTrue(os.path.isfile(os.path.join(child_dir, "config.json")))

@@ -11,7 +11,6 @@ Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_SMALL_WORLD=/path/to/s
       python3 -m unittest -v test_run
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -55,17 +54,6 @@ def write_config(directory, **overrides):
     return path
 
 
-def checkpoint_sha256(directory):
-    """The model store's checksum: name, size and bytes of each file, in name order."""
-    digest = hashlib.sha256()
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if not os.path.isfile(path):
-            continue
-        digest.update(("%s\n%d\n" % (name, os.path.getsize(path))).encode())
-        with open(path, "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()
 
 
 class RunTest(unittest.TestCase):
@@ -205,7 +193,7 @@ class RunTest(unittest.TestCase):
                         "--model-store", self.store, timeout=120)
         self.assertEqual(res.returncode, 0, res.describe())
         self.assertIn("re-deriving %s" % target["id"], res.stderr)
-        self.assertEqual(checkpoint_sha256(out), target["sha256"],
+        self.assertEqual(cl.store_checksum(out), target["sha256"],
                          "the re-derived checkpoint has the bytes the run recorded")
         kept = [m for m in models if m["state"] == "archive" and m["parents"]]
         if kept:
@@ -213,7 +201,7 @@ class RunTest(unittest.TestCase):
             res = self.acdc(cluster, "models", "export", kept[0]["id"], "--run", run, "--out",
                             out, "--model-store", self.store)
             self.assertEqual(res.returncode, 0, res.describe())
-            self.assertEqual(checkpoint_sha256(out), kept[0]["sha256"])
+            self.assertEqual(cl.store_checksum(out), kept[0]["sha256"])
 
     def test_coordinator_killed_mid_generation_resumes_exactly(self):
         reference = self.run_once(2)
