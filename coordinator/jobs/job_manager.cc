@@ -16,6 +16,14 @@ bool IsTerminal(v1::JobState state) {
   return state == v1::JOB_STATE_DONE || state == v1::JOB_STATE_FAILED;
 }
 
+// The model a job is about: an evaluation's model, a merge's child ("" for other kinds).
+const std::string& ModelOf(const v1::JobSpec& spec) {
+  static const std::string kNone;
+  if (spec.has_evaluate()) return spec.evaluate().model_id();
+  if (spec.has_merge()) return spec.merge().child_id();
+  return kNone;
+}
+
 v1::CoordinatorMessage AckMessage(const v1::JobRef& ref) {
   v1::CoordinatorMessage message;
   *message.mutable_ack()->mutable_job() = ref;
@@ -351,6 +359,10 @@ void JobManager::OnResult(const std::string& worker_id, const v1::JobResult& res
   KvBatch batch;
   if (result.has_output()) {
     worker->second.leased.erase(job->record.job_id());
+    if (const std::string& model = ModelOf(job->record.spec()); !model.empty()) {
+      if (model_home_.size() >= 100'000) model_home_.clear();  // a hint: bounded, not exact
+      model_home_[model] = worker_id;
+    }
     *job->record.mutable_output() = result.output();
     job->record.clear_last_error();
     Finish(*job, v1::JOB_STATE_DONE, batch, notes);
@@ -400,9 +412,23 @@ void JobManager::ExpireLeases() {
       PutJob(job, batch);
     }
   }
+  if (batch.empty() && queue_.empty()) return;
+  Dispatch(batch, notes);  // also leases jobs whose wait for their model's worker is over
   if (batch.empty()) return;
-  Dispatch(batch, notes);
   Commit(std::move(batch), std::move(notes));
+}
+
+bool JobManager::WaitsForItsModel(const Job& job, const Worker& worker) const {
+  const std::string& model = ModelOf(job.record.spec());
+  if (model.empty()) return false;
+  auto home = model_home_.find(model);
+  if (home == model_home_.end() || home->second == worker.status.worker_id()) return false;
+  auto preferred = workers_.find(home->second);
+  if (preferred == workers_.end() || !preferred->second.link ||
+      preferred->second.status.state() != v1::WORKER_STATE_CONNECTED) {
+    return false;
+  }
+  return NowMs() - job.record.submitted_ms() < absl::ToInt64Milliseconds(options_.affinity_wait);
 }
 
 void JobManager::Stop() {
@@ -517,7 +543,8 @@ void JobManager::Dispatch(KvBatch& batch, Notes& notes) {
       Job* runnable = nullptr;
       for (const auto& [seq, id] : queue_) {
         Job& job = jobs_[id];
-        if (worker.capabilities.empty() || worker.capabilities.contains(job.record.kind())) {
+        if ((worker.capabilities.empty() || worker.capabilities.contains(job.record.kind())) &&
+            !WaitsForItsModel(job, worker)) {
           runnable = &job;
           break;
         }

@@ -63,6 +63,10 @@ struct JobManagerOptions {
   // Finished jobs nobody owns (diag, submit) are kept for clients to watch, the most recent
   // this many; older records are deleted so the store and memory stay bounded.
   size_t keep_finished = 10'000;
+  // A job about a model (an evaluation, a merge's child) waits this long for the worker that
+  // last ran a job about that model (its model cache holds it) before any capable worker
+  // may take it.
+  absl::Duration affinity_wait = absl::Seconds(2);
 };
 
 class JobManager {
@@ -105,7 +109,8 @@ class JobManager {
   void OnDrain(const std::string& worker_id);
   void OnRelease(const std::string& worker_id, const v1::JobRef& job);
 
-  // Requeues (or fails) jobs whose lease deadline has passed. Called periodically.
+  // Requeues (or fails) jobs whose lease deadline has passed, and leases jobs whose wait for
+  // their preferred worker is over. Called periodically.
   void ExpireLeases();
 
   // The coordinator is going down: ends every worker stream, keeping its leases, so workers
@@ -138,7 +143,7 @@ class JobManager {
   void SetState(Job& job, v1::JobState state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Enqueue(Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Leases queued jobs to workers with free slots, round-robin, each the oldest job of a kind
-  // the worker runs.
+  // the worker runs that is not waiting for another worker holding its model.
   void Dispatch(KvBatch& batch, std::vector<std::function<void()>>& notes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends one transition to the log (or a barrier when `batch` is empty).
@@ -146,6 +151,9 @@ class JobManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PutJob(const Job& job, KvBatch& batch) const;
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when `job` should wait for another worker than `worker` (affinity).
+  bool WaitsForItsModel(const Job& job, const Worker& worker) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Job* FindLeasedJob(const std::string& worker_id, const v1::JobRef& ref)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::JobOutcome Outcome(const Job& job) const;
@@ -169,6 +177,8 @@ class JobManager {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::string> absorbed_ ABSL_GUARDED_BY(mu_);  // erased at the next Commit
   std::deque<std::string> finished_ ABSL_GUARDED_BY(mu_);   // unowned terminal jobs, oldest first
+  // Model id -> the worker that last finished a job about it (affinity; not durable).
+  absl::flat_hash_map<std::string, std::string> model_home_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace acdc

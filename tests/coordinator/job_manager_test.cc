@@ -455,3 +455,61 @@ TEST_F(JobManagerTest, OnlyTheMostRecentFinishedJobsAreKept) {
 
 }  // namespace
 }  // namespace acdc
+
+namespace acdc {
+namespace {
+
+v1::JobSubmission EvaluateJob(const std::string& id, const std::string& model) {
+  v1::JobSubmission submission;
+  submission.set_job_id(id);
+  submission.mutable_spec()->mutable_evaluate()->set_model_id(model);
+  return submission;
+}
+
+v1::JobResult Evaluated(const v1::JobAssignment& assignment) {
+  v1::JobResult result;
+  *result.mutable_job() = assignment.job();
+  result.mutable_output()->mutable_evaluate()->set_model_id(
+      assignment.spec().evaluate().model_id());
+  return result;
+}
+
+TEST_F(JobManagerTest, AJobAboutAModelWaitsBrieflyForTheWorkerHoldingIt) {
+  auto w1 = Connect("w1", 1);
+  Submit({EvaluateJob("first", "m"), DiagJob("busy")});
+  auto first = w1->TakeAssignments();
+  ASSERT_THAT(first, SizeIs(1));
+  ASSERT_EQ(first[0].job().job_id(), "first");
+  jobs_->OnResult("w1", Evaluated(first[0]));  // w1 now holds model m; it takes "busy"
+  log_->Flush();
+  ASSERT_THAT(w1->TakeAssignments(), SizeIs(1));
+
+  Submit({EvaluateJob("second", "m")});
+  auto w2 = Connect("w2", 1);
+  EXPECT_THAT(w2->TakeAssignments(), IsEmpty()) << "waits for w1, which holds m";
+  clock_.Advance(absl::Seconds(3));
+  jobs_->ExpireLeases();  // the lease clock: the wait is over
+  log_->Flush();
+  auto second = w2->TakeAssignments();
+  ASSERT_THAT(second, SizeIs(1)) << "then any capable worker takes it";
+  EXPECT_EQ(second[0].job().job_id(), "second");
+}
+
+TEST_F(JobManagerTest, AJobAboutAModelGoesToTheWorkerHoldingItWhenItIsFree) {
+  auto w1 = Connect("w1", 1);
+  Submit({EvaluateJob("first", "m")});
+  auto first = w1->TakeAssignments();
+  ASSERT_THAT(first, SizeIs(1));
+  auto w2 = Connect("w2", 1);
+  Submit({EvaluateJob("other", "n")});
+  ASSERT_THAT(w2->TakeAssignments(), SizeIs(1));  // w2 is busy with n
+  jobs_->OnResult("w1", Evaluated(first[0]));
+  log_->Flush();
+  Submit({EvaluateJob("second", "m")});
+  auto again = w1->TakeAssignments();
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(again[0].job().job_id(), "second");
+}
+
+}  // namespace
+}  // namespace acdc
