@@ -40,6 +40,11 @@ int RunCoordinatorCommand(const std::vector<std::string>& args, RunControllerOpt
                "a lease expires when its worker is silent this long", 100);
   flags.AddInt("max-attempts", &options.jobs.max_attempts,
                "failed leases after which a job is marked failed", 1, 100);
+  int affinity_wait_ms = static_cast<int>(absl::ToInt64Milliseconds(options.jobs.affinity_wait));
+  flags.AddInt("affinity-wait-ms", &affinity_wait_ms,
+               "how long a job about a model waits for the worker holding that model before any "
+               "worker may take it",
+               0, 3'600'000);
   int keep_finished = static_cast<int>(options.jobs.keep_finished);
   flags.AddInt("keep-finished", &keep_finished,
                "finished jobs of clients (diag, submit) kept for watching; older ones are deleted "
@@ -53,6 +58,7 @@ int RunCoordinatorCommand(const std::vector<std::string>& args, RunControllerOpt
     return 0;
   }
   options.jobs.keep_finished = static_cast<size_t>(keep_finished);
+  options.jobs.affinity_wait = absl::Milliseconds(affinity_wait_ms);
   options.jobs.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.jobs.lease_timeout = absl::Milliseconds(lease_timeout_ms);
   if (options.jobs.lease_timeout <= options.jobs.heartbeat_interval) {
