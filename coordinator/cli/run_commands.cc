@@ -1,7 +1,6 @@
 // `acdc run start|list|status|stop|resume|wait|export`, `acdc models list|show|export` and
 // `acdc tasks list|show`: a coevolution run through its coordinator, or (reading commands)
 // a stopped coordinator's directory with --data.
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -11,7 +10,6 @@
 #include "common/files.h"
 #include "common/progress_line.h"
 #include "common/shutdown_signal.h"
-#include "common/staged_directory.h"
 #include "common/status_macros.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/cli/model_replay.h"
@@ -90,18 +88,14 @@ int Start(std::vector<std::string> args) {
   flags.AddPositional("CONFIG.yaml", &config_path, "the run configuration");
   AddClientFlags(flags, &options.client);
   if (auto code = ParseFlags(flags, args, command)) return *code;
-  absl::StatusOr<std::string> yaml = ReadFileToString(config_path);
-  if (!yaml.ok()) return Fail(command, yaml.status());
+  absl::StatusOr<v1::StartRunRequest> request = ReadStartRunRequest(config_path);
+  if (!request.ok()) return Fail(command, request.status());
   absl::StatusOr<std::unique_ptr<ControlClient>> client = ConnectForRuns(options);
   if (!client.ok()) return Fail(command, client.status());
   grpc::ClientContext context;
   (*client)->PrepareContext(&context, absl::Minutes(1));
-  v1::StartRunRequest request;
-  request.set_config_yaml(*yaml);
-  request.set_config_path(config_path);
-  request.set_base_dir(std::filesystem::absolute(config_path).parent_path().string());
   v1::StartRunResponse response;
-  if (absl::Status status = RpcError((*client)->stub().StartRun(&context, request, &response),
+  if (absl::Status status = RpcError((*client)->stub().StartRun(&context, *request, &response),
                                      "StartRun", (*client)->address());
       !status.ok()) {
     return Fail(command, status);

@@ -1,6 +1,7 @@
 #include "coordinator/cli/run_source.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -145,6 +146,15 @@ absl::StatusOr<std::string> RunSource::ResolveRun(const std::string& run) {
   for (const json& entry : runs) ids.push_back(entry["id"].get<std::string>());
   return absl::InvalidArgumentError(
       absl::StrCat("there are several runs; name one of: ", absl::StrJoin(ids, ", ")));
+}
+
+absl::StatusOr<v1::StartRunRequest> ReadStartRunRequest(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string yaml, ReadFileToString(path));
+  v1::StartRunRequest request;
+  request.set_config_yaml(std::move(yaml));
+  request.set_config_path(path);
+  request.set_base_dir(std::filesystem::absolute(path).parent_path().string());
+  return request;
 }
 
 void AddRunSourceFlags(FlagSet& flags, RunSourceOptions* options) {

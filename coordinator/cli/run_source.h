@@ -39,6 +39,10 @@ struct RunSourceOptions {
   std::string model_store;
 };
 
+// The StartRun request of the configuration file at `path` (its relative paths resolve against
+// the file's directory). NOT_FOUND naming the path when it cannot be read.
+absl::StatusOr<v1::StartRunRequest> ReadStartRunRequest(const std::string& path);
+
 // Adds --coordinator, --token-file, TLS, --data and --model-store.
 void AddRunSourceFlags(FlagSet& flags, RunSourceOptions* options);
 // --data when given, else the coordinator (which then needs --token-file).

@@ -19,6 +19,7 @@
 #include "coordinator/cli/child_process.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/cli/diag_run.h"
+#include "coordinator/cli/run_source.h"
 #include "coordinator/evolution/run_config.h"
 
 namespace acdc {
@@ -212,23 +213,20 @@ int RunWorkload(Cluster& cluster, const UpOptions& options) {
 // Starts the configured run, or resumes it when the data directory already holds it, then
 // follows it to its end with `acdc run wait`'s progress line.
 int RunConfigured(Cluster& cluster, const UpOptions& options, const std::string& self) {
-  absl::StatusOr<std::string> yaml = ReadFileToString(options.config);
-  if (!yaml.ok()) {
-    Say(absl::StrCat("error: ", yaml.status().message()));
+  absl::StatusOr<v1::StartRunRequest> request = ReadStartRunRequest(options.config);
+  if (!request.ok()) {
+    Say(absl::StrCat("error: ", request.status().message()));
     return 2;
   }
   grpc::ClientContext context;
   cluster.client().PrepareContext(&context, absl::Minutes(1));
-  v1::StartRunRequest request;
-  request.set_config_yaml(*yaml);
-  request.set_config_path(options.config);
-  request.set_base_dir(std::filesystem::absolute(options.config).parent_path().string());
   v1::StartRunResponse response;
-  grpc::Status started = cluster.client().stub().StartRun(&context, request, &response);
+  grpc::Status started = cluster.client().stub().StartRun(&context, *request, &response);
   std::string run = response.run_id();
   if (started.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
     // The same configuration names the same run.
-    absl::StatusOr<RunConfig> config = ParseRunConfig(*yaml, options.config, request.base_dir());
+    absl::StatusOr<RunConfig> config =
+        ParseRunConfig(request->config_yaml(), options.config, request->base_dir());
     if (!config.ok()) {
       Say(absl::StrCat("error: ", config.status().message()));
       return 2;
