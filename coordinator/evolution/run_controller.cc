@@ -56,9 +56,10 @@ absl::StatusOr<json> ReadModelConfig(const std::string& path, const std::string&
   return config;
 }
 
-// A model that left (or never entered) the archive is never selected, evaluated or written
-// again: its scores and samples stay in the archive only, so the controller's memory does not
-// grow with the generations.
+// A model that left (or never entered) the archive after its selection is never selected,
+// evaluated or written again: its scores and samples stay in the archive only, so the
+// controller's memory does not grow with the generations. (A child of the current generation
+// is "retired" too once evaluated, before selection has seen it: callers keep those.)
 void ReleaseIfRetired(ModelRecord& model) {
   if (model.state == ModelState::kArchive || model.state == ModelState::kPlanned) return;
   absl::flat_hash_map<std::string, double>().swap(model.scores);
@@ -140,10 +141,20 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
   }
   run->pool.Restore(std::move(task_records), record.limbo);
   ASSIGN_OR_RETURN(std::vector<ModelRecord> models, archive_.Models(record.id));
+  // A crash between recording a selection and submitting its remove_models job would leave
+  // files the archive calls deleted: ask again (removing what is gone already is a no-op).
+  v1::JobSubmission remove;
+  remove.set_job_id(
+      RunKey(record.id, absl::StrFormat("remove-after-g%03d-%s", record.generation, record.phase)));
   for (ModelRecord& model : models) {
-    ReleaseIfRetired(model);
+    if (model.weights_deleted) {
+      remove.mutable_spec()->mutable_remove_models()->add_model_ids(model.location);
+    }
+    // This generation's children may be evaluated and still wait for selection.
+    if (model.generation < record.generation) ReleaseIfRetired(model);
     run->models[model.id] = std::move(model);
   }
+  if (remove.spec().has_remove_models()) run->outbox.push_back(std::move(remove));
   ASSIGN_OR_RETURN(auto outcomes, archive_.PendingOutcomes(record.id));
   for (const auto& [job_id, bytes] : outcomes) {
     v1::JobOutcome outcome;

@@ -77,9 +77,9 @@ json Adaptation::ToJson() const {
   for (const auto& [child, parent] : limbo) limbo_json[child] = parent;
   json rates = json::object();
   for (const auto& [id, rate] : pass_rates) rates[id] = rate;
+  // The export's keys exactly; pruned tasks show as such in tasks.jsonl.
   return json{{"generation", generation}, {"pass_rates", rates}, {"discarded", discarded},
-              {"reverted", reverted},     {"limbo", limbo_json}, {"new", added},
-              {"pruned", pruned}};
+              {"reverted", reverted},     {"limbo", limbo_json}, {"new", added}};
 }
 
 void TaskPool::Restore(std::vector<TaskRecord> records, std::map<std::string, std::string> limbo) {

@@ -52,7 +52,9 @@ struct Adaptation {
   std::vector<std::string> added;            // new tasks, ascending
   std::vector<std::string> pruned;
 
-  nlohmann::json ToJson() const;  // the export's adaptations.jsonl line
+  // The export's adaptations.jsonl line: generation, pass_rates, discarded, reverted, limbo,
+  // new (not pruned: tasks.jsonl shows those).
+  nlohmann::json ToJson() const;
 };
 
 class TaskPool {
