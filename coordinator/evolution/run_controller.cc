@@ -685,16 +685,17 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
 }
 
 absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
-  std::map<std::string, double> pass_rates;
+  // A task's pass rate: the share of the archive whose skill vector has it.
+  const std::vector<std::string> tasks = run.pool.ActiveIds();
+  std::vector<int> solved(tasks.size(), 0);
+  for (const std::string& id : run.record.archive) {
+    const std::vector<uint8_t> skills = Skills(run, run.models.at(id), tasks);
+    for (size_t t = 0; t < tasks.size(); ++t) solved[t] += skills[t];
+  }
   const double archive_size = static_cast<double>(run.record.archive.size());
-  for (const std::string& task : run.pool.ActiveIds()) {
-    int solved = 0;
-    for (const std::string& id : run.record.archive) {
-      const ModelRecord& model = run.models.at(id);
-      auto it = model.scores.find(task);
-      solved += it != model.scores.end() && it->second >= run.config.selection.skill_threshold;
-    }
-    pass_rates[task] = archive_size > 0 ? solved / archive_size : 0.0;
+  std::map<std::string, double> pass_rates;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    pass_rates[tasks[t]] = archive_size > 0 ? solved[t] / archive_size : 0.0;
   }
   const Adaptation adaptation =
       run.pool.Adapt(pass_rates, run.record.generation, *scientist_, run.config.seed);
