@@ -14,6 +14,8 @@ std::string JobKindName(v1::JobKind kind) {
       return "generate";
     case v1::JOB_KIND_REMOVE_MODELS:
       return "remove_models";
+    case v1::JOB_KIND_INSPECT_MODELS:
+      return "inspect_models";
     default:
       return "unspecified";
   }
@@ -29,6 +31,8 @@ v1::JobKind JobKindOf(const v1::JobSpec& spec) {
       return v1::JOB_KIND_EVALUATE;
     case v1::JobSpec::kRemoveModels:
       return v1::JOB_KIND_REMOVE_MODELS;
+    case v1::JobSpec::kInspectModels:
+      return v1::JOB_KIND_INSPECT_MODELS;
     default:
       return v1::JOB_KIND_UNSPECIFIED;
   }

@@ -19,6 +19,7 @@
 #include "worker/jobs/diag_handler.h"
 #include "worker/jobs/evaluate_handler.h"
 #include "worker/jobs/merge_handler.h"
+#include "worker/jobs/inspect_models_handler.h"
 #include "worker/jobs/remove_models_handler.h"
 #include "worker/model_store.h"
 #include "worker/runtime/devices.h"
@@ -127,6 +128,7 @@ absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
                                                     std::move(resident), evaluator.get(), metrics));
   handlers.push_back(std::move(evaluator));
   handlers.push_back(std::make_unique<RemoveModelsHandler>(ModelStore(merge.model_store)));
+  handlers.push_back(std::make_unique<InspectModelsHandler>(ModelStore(merge.model_store)));
   return handlers;
 }
 

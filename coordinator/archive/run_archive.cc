@@ -41,14 +41,9 @@ const char* RunStateName(RunState state) {
 }
 
 json RunRecord::ToJson() const {
-  return json{{"id", id},
-              {"config", config},
-              {"state", RunStateName(state)},
-              {"error", error},
-              {"generation", generation},
-              {"phase", phase},
-              {"archive", archive},
-              {"limbo", limbo}};
+  return json{{"id", id},           {"config", config},         {"state", RunStateName(state)},
+              {"error", error},     {"generation", generation}, {"phase", phase},
+              {"archive", archive}, {"limbo", limbo},           {"seed_programs", seed_programs}};
 }
 
 absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
@@ -71,6 +66,8 @@ absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
     record.phase = json.at("phase").get<std::string>();
     record.archive = json.at("archive").get<std::vector<std::string>>();
     record.limbo = json.at("limbo").get<std::map<std::string, std::string>>();
+    record.seed_programs = json.value("seed_programs", nlohmann::json::object())
+                               .get<std::map<std::string, nlohmann::json>>();
     return record;
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("run record is malformed: ", e.what()));

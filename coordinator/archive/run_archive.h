@@ -28,9 +28,13 @@ struct RunRecord {
   RunState state = RunState::kRunning;
   std::string error;  // why it failed
   int generation = 0;
-  std::string phase;                 // "grow", "evaluate", "select", "adapt", "reevaluate", "done"
-  std::vector<std::string> archive;  // model ids in the archive's kept order
+  // "inspect", "grow", "evaluate", "select", "adapt", "reevaluate", "done"
+  std::string phase;
+  std::vector<std::string> archive;          // model ids in the archive's kept order
   std::map<std::string, std::string> limbo;  // "harder" task -> its parent in limbo
+  // TaskFamily directories among the seed tasks -> their task (TaskToJson), instances made in
+  // the sandbox when the run started: the pool grows from these, never from the directory again.
+  std::map<std::string, nlohmann::json> seed_programs;
 
   nlohmann::json ToJson() const;
   static absl::StatusOr<RunRecord> FromJson(const nlohmann::json& json);

@@ -1,6 +1,7 @@
 // acdc: one binary, one subcommand per role (coordinator, worker, up) or client action. The
 // one place that knows both sides of the house: it joins the coordinator's and the worker's
-// subcommand tables, and hands the coordinator the merge recipe check only the worker has.
+// subcommand tables, and hands the coordinator what only the worker side has: the merge recipe
+// check, a local merge, and the sandbox that makes a TaskFamily directory's instances.
 #include <unistd.h>
 
 #include <climits>
@@ -15,6 +16,7 @@
 #include "coordinator/cli/coordinator_subcommands.h"
 #include "worker/merge/merge_config.h"
 #include "worker/merge/merge_engine.h"
+#include "worker/sandbox/program_task.h"
 #include "worker/worker_subcommands.h"
 
 namespace {
@@ -30,6 +32,7 @@ std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
   runs.check_recipe = [](const std::string& yaml) {
     return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
   };
+  runs.read_task_program = [](const std::string& dir) { return acdc::ReadProgramTask(dir); };
   acdc::MergeRecipeFn merge = [](const std::string& yaml, const std::string& out_dir) {
     absl::StatusOr<acdc::MergeRecipe> recipe = acdc::ParseMergeConfig(yaml, "a model's recipe");
     if (!recipe.ok()) return recipe.status();

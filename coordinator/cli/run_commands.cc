@@ -78,15 +78,49 @@ absl::StatusOr<json> CallRun(ControlClient& client, const std::string& method,
   return parsed;
 }
 
+// After StartRun: waits until a worker has opened the run's base and seed models (the run's
+// "inspect" phase). OK when the run went past it or no worker came within `timeout`; the
+// run's error when the workers cannot use a model.
+absl::Status AwaitInspection(RunSource& source, const std::string& run, absl::Duration timeout) {
+  ProgressLine progress(absl::StrCat("[acdc run] ", run, ": "));
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    absl::StatusOr<json> status = source.Status(run);
+    if (!status.ok()) return status.status();
+    if ((*status)["phase"] != "inspect") {  // what the run does next is `run wait`'s business
+      progress.Finish("the workers can read the base and seed models");
+      return absl::OkStatus();
+    }
+    if ((*status)["state"] == "failed") {
+      progress.Finish("failed before it began");
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", run, " failed: ", status->value("error", "")));
+    }
+    if ((*status)["state"] != "running") return absl::OkStatus();  // stopped meanwhile
+    if (absl::Now() > deadline) {
+      progress.Finish(absl::StrCat("no worker inspected the models within ",
+                                   absl::ToInt64Seconds(timeout),
+                                   " s; the run begins when one does"));
+      return absl::OkStatus();
+    }
+    progress.Update("waiting for a worker to open the base and seed models");
+    if (WaitForShutdownSignal(absl::Milliseconds(200)) != 0) return absl::CancelledError();
+  }
+}
+
 int Start(std::vector<std::string> args) {
   const std::string command = "acdc run start";
   RunSourceOptions options;
   std::string config_path;
+  int inspect_timeout_s = 300;
   FlagSet flags(command,
-                "Validates a run configuration against the coordinator's view of the models and "
-                "starts the run. The last line printed is {\"run\": ID}.");
+                "Validates a run configuration against the coordinator's view of the models, "
+                "starts the run and waits until a worker has opened its base and seed models. "
+                "The last line printed is {\"run\": ID}.");
   flags.AddPositional("CONFIG.yaml", &config_path, "the run configuration");
   AddClientFlags(flags, &options.client);
+  flags.AddInt("inspect-timeout-s", &inspect_timeout_s,
+               "how long to wait for a worker to open the models (0: do not wait)", 0, 1 << 30);
   if (auto code = ParseFlags(flags, args, command)) return *code;
   absl::StatusOr<v1::StartRunRequest> request = ReadStartRunRequest(config_path);
   if (!request.ok()) return Fail(command, request.status());
@@ -99,6 +133,15 @@ int Start(std::vector<std::string> args) {
                                      "StartRun", (*client)->address());
       !status.ok()) {
     return Fail(command, status);
+  }
+  if (inspect_timeout_s > 0) {
+    absl::StatusOr<std::unique_ptr<RunSource>> source = OpenRunSource(options);
+    if (!source.ok()) return Fail(command, source.status());
+    if (absl::Status status =
+            AwaitInspection(**source, response.run_id(), absl::Seconds(inspect_timeout_s));
+        !status.ok()) {
+      return Fail(command, status);
+    }
   }
   std::cout << json{{"run", response.run_id()}}.dump() << std::endl;
   return 0;

@@ -56,6 +56,27 @@ absl::StatusOr<json> ReadModelConfig(const std::string& path, const std::string&
   return config;
 }
 
+// The seeds' config.json (`seeds[i]` of `config.seed_models[i]`) agree with the base's on the
+// shapes that task vectors need.
+absl::Status SameArchitecture(const RunConfig& config, const json& base,
+                              const std::vector<json>& seeds) {
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    for (const char* field : {"model_type", "architectures", "hidden_size", "num_hidden_layers",
+                              "num_attention_heads", "vocab_size"}) {
+      if (seeds[i].value(field, json()) != base.value(field, json())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(absl::StrFormat("seed_models[%d]", i), ": '", config.seed_models[i],
+                         "' is not of the base model's architecture (", field, " is ",
+                         seeds[i].value(field, json()).dump(), ", the base's ",
+                         base.value(field, json()).dump(), "): task vectors need the same shapes"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+constexpr char kInspectJob[] = "inspect-models";
+
 // A model that left (or never entered) the archive after its selection is never selected,
 // evaluated or written again: its scores and samples stay in the archive only, so the
 // controller's memory does not grow with the generations. (A child of the current generation
@@ -169,33 +190,38 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
 
 absl::Status RunController::CheckModels(const RunConfig& config) const {
   ASSIGN_OR_RETURN(const json base, ReadModelConfig(config.base_model, "base_model"));
+  std::vector<json> seeds;
   for (size_t i = 0; i < config.seed_models.size(); ++i) {
-    const std::string key = absl::StrFormat("seed_models[%d]", i);
-    ASSIGN_OR_RETURN(const json seed, ReadModelConfig(config.seed_models[i], key));
-    for (const char* field : {"model_type", "architectures", "hidden_size", "num_hidden_layers",
-                              "num_attention_heads", "vocab_size"}) {
-      if (seed.value(field, json()) != base.value(field, json())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            key, ": '", config.seed_models[i], "' is not of the base model's architecture (", field,
-            " is ", seed.value(field, json()).dump(), ", the base's ",
-            base.value(field, json()).dump(), "): task vectors need the same shapes"));
-      }
-    }
+    ASSIGN_OR_RETURN(json seed,
+                     ReadModelConfig(config.seed_models[i], absl::StrFormat("seed_models[%d]", i)));
+    seeds.push_back(std::move(seed));
   }
-  return absl::OkStatus();
+  return SameArchitecture(config, base, seeds);
 }
 
 absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
                                                     const std::string& source,
                                                     const std::string& base_dir) {
   ASSIGN_OR_RETURN(RunConfig config, ParseRunConfig(yaml, source, base_dir));
+  std::map<std::string, json> seed_programs;
   for (const std::string& path : config.tasks.seed_tasks) {
-    if (!IsRegularFile(path)) {
+    if (IsRegularFile(path)) continue;
+    const std::string key = absl::StrCat(source, ": tasks.seed_tasks: '", path, "'");
+    if (!IsDirectory(path)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(source, ": tasks.seed_tasks: '", path,
-                       "' is not a task file (JSONL of task records or built-in specs); TaskFamily "
-                       "directories as seed tasks are not supported by this version"));
+          absl::StrCat(key,
+                       " is neither a task file (JSONL of task records or built-in specs) nor a "
+                       "TaskFamily directory (task.py, task.json)"));
     }
+    if (!options_.read_task_program) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": this coordinator cannot run TaskFamily programs"));
+    }
+    absl::StatusOr<Task> program = options_.read_task_program(path);
+    if (!program.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(key, ": ", program.status().message()));
+    }
+    seed_programs[path] = TaskToJson(*program);
   }
   if (absl::Status status = CheckModels(config); !status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", status.message()));
@@ -205,7 +231,8 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
   run->config = config;
   run->record.id = id;
   run->record.config = config.ToJson();
-  run->record.phase = "grow";
+  run->record.seed_programs = std::move(seed_programs);
+  run->record.phase = "inspect";
   run->phase_started = run->generation_started = absl::Now();
   if (options_.check_recipe) {
     // The recipe every child will have, checked as the workers will read it.
@@ -366,7 +393,9 @@ void RunController::Advance(Run& run) {
     FoldOutcomes(run, batch);
     const std::string phase = run.record.phase;
     absl::StatusOr<bool> moved = false;
-    if (phase == "grow") {
+    if (phase == "inspect") {
+      moved = Inspect(run);
+    } else if (phase == "grow") {
       moved = Grow(run, batch);
     } else if (phase == "evaluate") {
       moved = EvaluateModels(run, batch);
@@ -398,6 +427,10 @@ void RunController::Advance(Run& run) {
 void RunController::FoldOutcomes(Run& run, KvBatch& batch) {
   for (auto& [job_id, outcome] : run.outcomes) {
     batch.Delete(Table::kJobResults, job_id);
+    if (job_id == RunKey(run.record.id, kInspectJob)) {
+      run.inspection = std::move(outcome);
+      continue;
+    }
     auto model_it = run.models.find(ModelOfJob(run.record.id, job_id));
     if (model_it == run.models.end()) continue;
     ModelRecord& model = model_it->second;
@@ -433,6 +466,48 @@ void RunController::FoldOutcomes(Run& run, KvBatch& batch) {
   run.outcomes.clear();
 }
 
+// The run begins once a worker has opened its base and seed models: a model the workers cannot
+// read (another file system, a corrupt header) fails the run now, naming it, rather than its
+// first generation's every merge.
+absl::StatusOr<bool> RunController::Inspect(Run& run) {
+  const RunConfig& config = run.config;
+  if (!run.inspection) {
+    v1::JobSubmission job;
+    job.set_job_id(RunKey(run.record.id, kInspectJob));
+    v1::InspectModelsJob* inspect = job.mutable_spec()->mutable_inspect_models();
+    inspect->add_model_ids(config.base_model);
+    for (const std::string& seed : config.seed_models) inspect->add_model_ids(seed);
+    run.outbox.push_back(std::move(job));
+    return false;
+  }
+  const v1::JobOutcome outcome = *std::move(run.inspection);
+  run.inspection.reset();
+  if (outcome.state() != v1::JOB_STATE_DONE) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no worker could inspect the base and seed models: ", outcome.error()));
+  }
+  const auto& models = outcome.output().inspect_models().models();
+  if (static_cast<size_t>(models.size()) != 1 + config.seed_models.size()) {
+    return absl::InternalError(absl::StrCat("worker ", outcome.worker_id(), " inspected ",
+                                            models.size(), " models, not ",
+                                            1 + config.seed_models.size()));
+  }
+  std::vector<json> configs;
+  for (int i = 0; i < models.size(); ++i) {
+    const std::string key =
+        i == 0 ? std::string("base_model") : absl::StrFormat("seed_models[%d]", i - 1);
+    if (!models[i].error().empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(key, ": worker ", outcome.worker_id(),
+                                                        " cannot use '", models[i].model_id(),
+                                                        "': ", models[i].error()));
+    }
+    configs.push_back(json::parse(models[i].config_json(), nullptr, /*allow_exceptions=*/false));
+  }
+  RETURN_IF_ERROR(SameArchitecture(config, configs[0], {configs.begin() + 1, configs.end()}));
+  SetPhase(run, "grow");
+  return true;
+}
+
 absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
   const RunConfig& config = run.config;
   std::vector<Task> seeds;
@@ -440,6 +515,16 @@ absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
   file_options.instances = config.tasks.instances_per_task;
   file_options.seed = config.seed;
   for (const std::string& path : config.tasks.seed_tasks) {
+    if (auto program = run.record.seed_programs.find(path);
+        program != run.record.seed_programs.end()) {
+      ASSIGN_OR_RETURN(Task task, TaskFromJson(program->second));
+      // As many instances as a built-in spec gets (the reference scores the first only).
+      if (task.instances.size() > static_cast<size_t>(config.tasks.instances_per_task)) {
+        task.instances.resize(static_cast<size_t>(config.tasks.instances_per_task));
+      }
+      seeds.push_back(std::move(task));
+      continue;
+    }
     ASSIGN_OR_RETURN(std::vector<Task> tasks, ReadTaskFile(path, file_options));
     seeds.insert(seeds.end(), tasks.begin(), tasks.end());
   }
@@ -506,6 +591,7 @@ v1::JobSubmission RunController::ChildJob(const Run& run, const ModelRecord& mod
   v1::MergeJob* merge = job.mutable_spec()->mutable_merge();
   merge->set_recipe_yaml(ChildRecipeYaml(run.config, parent_paths, model.recipe["seed"]));
   merge->set_child_id(model.location);
+  for (const std::string& path : parent_paths) merge->add_parent_ids(path);
   *merge->mutable_evaluate() = std::move(evaluate);
   return job;
 }

@@ -6,7 +6,8 @@
 // restart and the run goes on exactly as if it had not stopped. Every random draw derives
 // from the run's seed and the step's coordinates.
 //
-// Phases of generation g: "grow" (g = 0 only: the initial task pool and the first models),
+// Phases of generation g: "inspect" (before g = 0: a worker opens the base and seed models),
+// "grow" (g = 0 only: the initial task pool and the first models),
 // "evaluate" (children merged and scored on the active pool, one job each; at g = 0 the
 // seeds too), "select" (the gibberish filter, then DNS), "adapt" (every adapt_every
 // generations) and "reevaluate" (archive models scored on active tasks they have not seen).
@@ -17,12 +18,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/tasks/task.h"
 #include "coordinator/archive/model_record.h"
 #include "coordinator/archive/run_archive.h"
 #include "coordinator/evolution/run_config.h"
@@ -39,6 +42,9 @@ struct RunControllerOptions {
   // Checks a merge recipe (mergekit YAML) the way workers will read it; the coordinator
   // cannot link the merge engine, so the binary's entry point provides this.
   std::function<absl::Status(const std::string& recipe_yaml)> check_recipe;
+  // Makes the task of a TaskFamily directory (its instances from get_tasks() in the sandbox);
+  // unset, TaskFamily directories as seed tasks are refused.
+  std::function<absl::StatusOr<Task>(const std::string& dir)> read_task_program;
 };
 
 class RunController : public JobOutcomeSink {
@@ -76,6 +82,7 @@ class RunController : public JobOutcomeSink {
     std::map<std::string, v1::JobOutcome> outcomes;  // job id -> outcome not yet folded in
     std::vector<std::string> submitted;              // job ids submitted in this phase
     std::vector<v1::JobSubmission> outbox;           // this step's jobs, sent once it is recorded
+    std::optional<v1::JobOutcome> inspection;        // of the base and seeds, on a worker
     absl::Time phase_started;
     absl::Time generation_started;
     double seconds_per_generation = 0;  // mean over the generations seen by this process
@@ -88,6 +95,7 @@ class RunController : public JobOutcomeSink {
   // Takes the run as far as it can go without waiting for a job; records each step.
   void Advance(Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Each phase: true when it finished (the run moved on), false when it waits for jobs.
+  absl::StatusOr<bool> Inspect(Run& run);
   absl::StatusOr<bool> Grow(Run& run, KvBatch& batch);
   absl::StatusOr<bool> EvaluateModels(Run& run, KvBatch& batch);
   absl::StatusOr<bool> Select(Run& run, KvBatch& batch);

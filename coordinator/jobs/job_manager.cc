@@ -16,12 +16,22 @@ bool IsTerminal(v1::JobState state) {
   return state == v1::JOB_STATE_DONE || state == v1::JOB_STATE_FAILED;
 }
 
-// The model a job is about: an evaluation's model, a merge's child ("" for other kinds).
-const std::string& ModelOf(const v1::JobSpec& spec) {
-  static const std::string kNone;
-  if (spec.has_evaluate()) return spec.evaluate().model_id();
-  if (spec.has_merge()) return spec.merge().child_id();
-  return kNone;
+// The models a worker that finished `spec` holds in memory afterwards: an evaluation's model;
+// a merge's child (it was evaluated there, or will be re-read from the page cache) and its
+// parents (resident on the merge device).
+std::vector<std::string> ModelsHeldAfter(const v1::JobSpec& spec) {
+  if (spec.has_evaluate()) return {spec.evaluate().model_id()};
+  if (!spec.has_merge()) return {};
+  std::vector<std::string> models = {spec.merge().child_id()};
+  models.insert(models.end(), spec.merge().parent_ids().begin(), spec.merge().parent_ids().end());
+  return models;
+}
+
+// The models whose holder should run `spec`: an evaluation's model, a merge's parents.
+std::vector<std::string> ModelsNeededBy(const v1::JobSpec& spec) {
+  if (spec.has_evaluate()) return {spec.evaluate().model_id()};
+  if (!spec.has_merge()) return {};
+  return {spec.merge().parent_ids().begin(), spec.merge().parent_ids().end()};
 }
 
 v1::CoordinatorMessage AckMessage(const v1::JobRef& ref) {
@@ -359,7 +369,8 @@ void JobManager::OnResult(const std::string& worker_id, const v1::JobResult& res
   KvBatch batch;
   if (result.has_output()) {
     worker->second.leased.erase(job->record.job_id());
-    if (const std::string& model = ModelOf(job->record.spec()); !model.empty()) {
+    for (const std::string& model : ModelsHeldAfter(job->record.spec())) {
+      if (model.empty()) continue;
       if (model_home_.size() >= 100'000) model_home_.clear();  // a hint: bounded, not exact
       model_home_[model] = worker_id;
     }
@@ -419,16 +430,17 @@ void JobManager::ExpireLeases() {
 }
 
 bool JobManager::WaitsForItsModel(const Job& job, const Worker& worker) const {
-  const std::string& model = ModelOf(job.record.spec());
-  if (model.empty()) return false;
-  auto home = model_home_.find(model);
-  if (home == model_home_.end() || home->second == worker.status.worker_id()) return false;
-  auto preferred = workers_.find(home->second);
-  if (preferred == workers_.end() || !preferred->second.link ||
-      preferred->second.status.state() != v1::WORKER_STATE_CONNECTED) {
-    return false;
+  bool held_elsewhere = false;
+  for (const std::string& model : ModelsNeededBy(job.record.spec())) {
+    auto home = model_home_.find(model);
+    if (home == model_home_.end()) continue;
+    if (home->second == worker.status.worker_id()) return false;
+    auto preferred = workers_.find(home->second);
+    held_elsewhere |= preferred != workers_.end() && preferred->second.link &&
+                      preferred->second.status.state() == v1::WORKER_STATE_CONNECTED;
   }
-  return NowMs() - job.record.submitted_ms() < absl::ToInt64Milliseconds(options_.affinity_wait);
+  return held_elsewhere &&
+         NowMs() - job.record.submitted_ms() < absl::ToInt64Milliseconds(options_.affinity_wait);
 }
 
 void JobManager::Stop() {

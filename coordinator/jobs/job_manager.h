@@ -177,7 +177,7 @@ class JobManager {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::string> absorbed_ ABSL_GUARDED_BY(mu_);  // erased at the next Commit
   std::deque<std::string> finished_ ABSL_GUARDED_BY(mu_);   // unowned terminal jobs, oldest first
-  // Model id -> the worker that last finished a job about it (affinity; not durable).
+  // Model id -> the worker that last finished a job holding it (affinity; not durable).
   absl::flat_hash_map<std::string, std::string> model_home_ ABSL_GUARDED_BY(mu_);
 };
 

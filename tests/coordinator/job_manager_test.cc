@@ -513,3 +513,67 @@ TEST_F(JobManagerTest, AJobAboutAModelGoesToTheWorkerHoldingItWhenItIsFree) {
 
 }  // namespace
 }  // namespace acdc
+
+namespace acdc {
+namespace {
+
+v1::JobSubmission MergeJob(const std::string& id, const std::string& child,
+                           const std::vector<std::string>& parents) {
+  v1::JobSubmission submission;
+  submission.set_job_id(id);
+  submission.mutable_spec()->mutable_merge()->set_child_id(child);
+  for (const std::string& parent : parents) {
+    submission.mutable_spec()->mutable_merge()->add_parent_ids(parent);
+  }
+  return submission;
+}
+
+v1::JobResult Merged(const v1::JobAssignment& assignment) {
+  v1::JobResult result;
+  *result.mutable_job() = assignment.job();
+  result.mutable_output()->mutable_merge()->set_model_id(assignment.spec().merge().child_id());
+  return result;
+}
+
+TEST_F(JobManagerTest, AMergeGoesToTheWorkerHoldingOneOfItsParentsWhenItIsFree) {
+  auto w1 = Connect("w1", 1);
+  Submit({MergeJob("child-1", "c1", {"a", "b"}), DiagJob("busy")});
+  auto first = w1->TakeAssignments();
+  ASSERT_THAT(first, SizeIs(1));
+  jobs_->OnResult("w1", Merged(first[0]));  // w1 now holds a, b and c1; it takes "busy"
+  log_->Flush();
+  auto busy = w1->TakeAssignments();
+  ASSERT_THAT(busy, SizeIs(1));
+
+  Submit({MergeJob("child-2", "c2", {"x", "b"})});
+  auto w2 = Connect("w2", 1);
+  EXPECT_THAT(w2->TakeAssignments(), IsEmpty()) << "waits for w1, which holds parent b";
+  jobs_->OnResult("w1", Success(busy[0]));
+  log_->Flush();
+  auto second = w1->TakeAssignments();
+  ASSERT_THAT(second, SizeIs(1));
+  EXPECT_EQ(second[0].job().job_id(), "child-2");
+}
+
+TEST_F(JobManagerTest, AMergeWaitsBrieflyForItsParentsWorkerThenGoesAnywhere) {
+  auto w1 = Connect("w1", 1);
+  Submit({MergeJob("child-1", "c1", {"a", "b"}), DiagJob("busy")});
+  auto first = w1->TakeAssignments();
+  ASSERT_THAT(first, SizeIs(1));
+  jobs_->OnResult("w1", Merged(first[0]));
+  log_->Flush();
+  ASSERT_THAT(w1->TakeAssignments(), SizeIs(1));  // w1 takes "busy"
+
+  Submit({MergeJob("child-2", "c2", {"a", "c"})});
+  auto w2 = Connect("w2", 1);
+  EXPECT_THAT(w2->TakeAssignments(), IsEmpty()) << "waits for w1, which holds parent a";
+  clock_.Advance(absl::Seconds(3));
+  jobs_->ExpireLeases();
+  log_->Flush();
+  auto second = w2->TakeAssignments();
+  ASSERT_THAT(second, SizeIs(1));
+  EXPECT_EQ(second[0].job().job_id(), "child-2");
+}
+
+}  // namespace
+}  // namespace acdc

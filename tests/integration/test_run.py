@@ -20,6 +20,8 @@ import unittest
 import cluster as cl
 
 SMALL_WORLD = os.environ.get("ACDC_SMALL_WORLD", "")
+TASKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "worker", "sandbox",
+                         "tasks")
 FAMILIES = ["add", "sub", "mul", "reverse", "sort", "uppercase", "count", "max", "digit_sum",
             "next_term", "first_repeat", "compare"]
 EXPORT_FILES = ["generations.jsonl", "models.jsonl", "tasks.jsonl", "adaptations.jsonl"]
@@ -264,19 +266,35 @@ class RunTest(unittest.TestCase):
         self.assertIn("architecture", res.stderr)
         self.assertIn("hidden_size", res.stderr)
 
+        # Readable for the coordinator (config.json), not usable by the workers (a truncated
+        # header): `run start` fails before the run begins, naming the seed and the worker.
+        corrupt = os.path.join(workdir, "corrupt-expert")
+        shutil.copytree(os.path.join(SMALL_WORLD, "base"), corrupt)
+        for name in os.listdir(corrupt):
+            if name.endswith(".safetensors"):
+                with open(os.path.join(corrupt, name), "r+b") as f:
+                    f.truncate(4)
+        res = self.acdc(cluster, "run", "start", write_config(
+            workdir, seed_models=[os.path.join(SMALL_WORLD, "base"), corrupt]))
+        self.assertEqual(res.returncode, 1, res.describe())
+        self.assertIn("seed_models[1]: worker", res.stderr)
+        self.assertIn("corrupt-expert", res.stderr)
+
         res = self.acdc(cluster, "run", "stop", "run-000000000000")
         self.assertNotEqual(res.returncode, 0, res.describe())
         self.assertIn("NOT_FOUND", res.stderr)
         self.assertIn("run-000000000000", res.stderr)
 
-        # A base whose weights are corrupt: the seeds evaluate, every child's merge fails, and
-        # the run ends failed with the reason.
+        # A base that opens but lacks a tensor the experts have (renamed in its header): the
+        # seeds evaluate, every child's merge fails, and the run ends failed with the reason.
         broken = os.path.join(workdir, "broken-base")
         shutil.copytree(os.path.join(SMALL_WORLD, "base"), broken)
-        for name in os.listdir(broken):
-            if name.endswith(".safetensors"):
-                with open(os.path.join(broken, name), "r+b") as f:
-                    f.truncate(100)
+        with open(os.path.join(broken, "model.safetensors"), "r+b") as f:
+            header = f.read(int.from_bytes(f.read(8), "little"))
+            renamed = header.replace(b'"model.norm.weight"', b'"model.norx.weight"')
+            self.assertNotEqual(header, renamed)
+            f.seek(8)
+            f.write(renamed)
         config = write_config(workdir, base_model=broken)
         run = self.start_run(cluster, config)
         again = self.acdc(cluster, "run", "start", config)
@@ -287,6 +305,31 @@ class RunTest(unittest.TestCase):
         self.assertEqual(waited.json["state"], "failed")
         self.assertIn("every child failed", waited.json["error"])
         self.assertIn("broken-base", waited.json["error"])
+
+    def test_a_taskfamily_directory_seeds_the_pool(self):
+        """A TaskFamily directory among the seed tasks: its instances are made in the sandbox
+        when the run starts, it enters the pool as a program task, and the workers score it."""
+        cluster = self.start_cluster(1)
+        workdir = cluster.workdir
+        program = os.path.join(TASKS_DIR, "reverse_word")
+        no_program = os.path.join(workdir, "not-a-family")
+        os.makedirs(no_program)
+        res = self.acdc(cluster, "run", "start", write_config(
+            workdir, tasks={"seed_tasks": ["seed_tasks.jsonl", no_program]}))
+        self.assertNotEqual(res.returncode, 0, res.describe())
+        self.assertIn("tasks.seed_tasks", res.stderr)
+        self.assertIn("task.py", res.stderr)
+
+        config = write_config(workdir, generations=1, tasks={
+            "seed_tasks": ["seed_tasks.jsonl", program], "initial_pool": 16, "pool_cap": 16,
+            "adapt_every": 2, "new_per_adaptation": 4})
+        run = self.start_run(cluster, config)
+        self.wait_done(cluster, run)
+        tasks = [json.loads(l) for l in self.export(cluster, run)["tasks.jsonl"].decode().splitlines()]
+        programs = [t for t in tasks if "task_py" in t["spec"]]
+        self.assertEqual(len(programs), 1, [t["spec"] for t in tasks])
+        self.assertEqual(programs[0]["spec"]["task_json"]["name"], "reverse_word")
+        self.assertEqual(programs[0]["state"], "active")
 
 
 if __name__ == "__main__":
