@@ -216,7 +216,7 @@ absl::StatusOr<std::vector<std::string>> RunArchive::Records(const std::string& 
   } else if (kind == "models") {
     ASSIGN_OR_RETURN(std::vector<ModelRecord> models, Models(run));
     for (const ModelRecord& model : models) {
-      if (!id.empty() && model.id != id) continue;
+      if (!id.empty() && id != "*" && model.id != id) continue;
       json line = id.empty() ? model.ExportJson() : model.ToJson();
       line["origin"] = model.origin;
       lines.push_back(line.dump());
@@ -224,7 +224,7 @@ absl::StatusOr<std::vector<std::string>> RunArchive::Records(const std::string& 
   } else if (kind == "tasks") {
     ASSIGN_OR_RETURN(std::vector<json> tasks, Tasks(run));
     for (json& task : tasks) {
-      if (!id.empty() && task["id"] != id) continue;
+      if (!id.empty() && id != "*" && task["id"] != id) continue;
       if (id.empty()) task.erase("task");
       lines.push_back(task.dump());
     }

@@ -58,8 +58,8 @@ class RunArchive {
   // best_fitness and mean_fitness (the archive's skills on the active pool), error if any.
   absl::StatusOr<nlohmann::json> Summary(const std::string& run) const;
   // kind "models" or "tasks": one JSON line per record (a summary without scores or
-  // instances), or the whole record of `id` when it is not empty; "config": the run's
-  // configuration.
+  // instances), or the whole record of `id` when it is not empty, or every whole record when
+  // `id` is "*"; "config": the run's configuration.
   absl::StatusOr<std::vector<std::string>> Records(const std::string& run, const std::string& kind,
                                                    const std::string& id) const;
 

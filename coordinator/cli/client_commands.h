@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/tasks/task_answers.h"
 #include "coordinator/cli/model_replay.h"
 
 namespace acdc {
@@ -16,5 +17,7 @@ int RunSubmitCommand(const std::vector<std::string>& args);
 int RunRunCommand(const std::vector<std::string>& args);
 int RunModelsCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge);
 int RunTasksCommand(const std::vector<std::string>& args);
+int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge,
+                      const AnswerFn& answer);
 
 }  // namespace acdc

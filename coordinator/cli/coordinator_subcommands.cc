@@ -5,7 +5,7 @@
 
 namespace acdc {
 
-std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, MergeRecipeFn merge,
+std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, LocalModelTools local,
                                                std::string self_binary) {
   return {
       {"coordinator", "daemons", "keep the archive and job queue, lease jobs to workers",
@@ -22,8 +22,15 @@ std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, MergeR
        RunSubmitCommand},
       {"run", "clients", "start, watch, stop, resume and export coevolution runs", RunRunCommand},
       {"models", "clients", "the models of a run: list, show, export",
-       [merge](const std::vector<std::string>& args) { return RunModelsCommand(args, merge); }},
+       [local](const std::vector<std::string>& args) {
+         return RunModelsCommand(args, local.merge);
+       }},
       {"tasks", "clients", "the tasks of a run: list, show", RunTasksCommand},
+      {"analyze", "clients",
+       "a run's task forces and their Coverage on a held-out benchmark, with controls",
+       [local](const std::vector<std::string>& args) {
+         return RunAnalyzeCommand(args, local.merge, local.answer);
+       }},
       {"tokenize", "tools", "token ids of text (JSON lines), as Hugging Face tokenizers gives them",
        RunTokenizeCommand},
   };

@@ -6,15 +6,22 @@
 #include <vector>
 
 #include "common/subcommand.h"
+#include "common/tasks/task_answers.h"
 #include "coordinator/cli/model_replay.h"
 #include "coordinator/evolution/run_controller.h"
 
 namespace acdc {
 
-// What the coordinator side cannot do itself (only the worker side has the merge engine): check
-// a merge recipe (`runs`) and merge one on this machine (`merge`, for `acdc models export` of a
-// model whose weights were deleted). `self_binary` is the binary `up` starts daemons from.
-std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, MergeRecipeFn merge,
+// What the client commands do on this machine with the worker side's engines.
+struct LocalModelTools {
+  MergeRecipeFn merge;  // `models export` of deleted weights, the analysis' no-selection control
+  AnswerFn answer;      // the analysis' evaluations
+};
+
+// What the coordinator side cannot do itself (only the worker side has the merge engine, the
+// evaluator and the sandbox): `runs` checks recipes and reads TaskFamily directories, `local`
+// merges and answers on this machine. `self_binary` is the binary `up` starts daemons from.
+std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, LocalModelTools local,
                                                std::string self_binary);
 
 }  // namespace acdc

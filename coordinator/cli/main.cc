@@ -14,6 +14,7 @@
 #include "common/shutdown_signal.h"
 #include "common/subcommand.h"
 #include "coordinator/cli/coordinator_subcommands.h"
+#include "worker/eval/local_answers.h"
 #include "worker/merge/merge_config.h"
 #include "worker/merge/merge_engine.h"
 #include "worker/sandbox/program_task.h"
@@ -33,13 +34,15 @@ std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
     return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
   };
   runs.read_task_program = [](const std::string& dir) { return acdc::ReadProgramTask(dir); };
-  acdc::MergeRecipeFn merge = [](const std::string& yaml, const std::string& out_dir) {
+  acdc::LocalModelTools local;
+  local.merge = [](const std::string& yaml, const std::string& out_dir) {
     absl::StatusOr<acdc::MergeRecipe> recipe = acdc::ParseMergeConfig(yaml, "a model's recipe");
     if (!recipe.ok()) return recipe.status();
     return acdc::MergeToDirectory(*recipe, out_dir, acdc::MergeOptions{}).status();
   };
+  local.answer = acdc::AnswerLocally;
   std::vector<acdc::Subcommand> all =
-      acdc::CoordinatorSubcommands(std::move(runs), std::move(merge), self);
+      acdc::CoordinatorSubcommands(std::move(runs), std::move(local), self);
   for (acdc::Subcommand& command : acdc::WorkerSubcommands()) all.push_back(std::move(command));
   return all;
 }

@@ -9,13 +9,9 @@
 
 #include "absl/status/status.h"
 #include "coordinator/cli/run_source.h"
+#include "coordinator/evolution/child_recipe.h"
 
 namespace acdc {
-
-// Merges a mergekit YAML recipe whose models are checkpoint paths into `out_dir` (the
-// binary's entry point provides it: the merge engine is the worker's).
-using MergeRecipeFn =
-    std::function<absl::Status(const std::string& recipe_yaml, const std::string& out_dir)>;
 
 // Writes model `id` of `run` into `out_dir` (a new directory): copied from the model store
 // when its weights are there, re-derived otherwise. Progress lines go to stderr.

@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "common/tasks/task_file.h"
 #include "coordinator/evolution/builtin_scientist.h"
+#include "coordinator/evolution/child_recipe.h"
 #include "coordinator/evolution/dominated_novelty_search.h"
 #include "coordinator/evolution/gibberish_check.h"
 
@@ -92,23 +93,6 @@ double Mean(const std::vector<uint8_t>& skills) {
   double sum = 0;
   for (uint8_t skill : skills) sum += skill;
   return sum / static_cast<double>(skills.size());
-}
-
-// A child's merge recipe as mergekit YAML (JSON is YAML): the crossover of the parents at
-// `parent_paths` against the base, with the child's seed, then the mutation.
-std::string ChildRecipeYaml(const RunConfig& config, const std::vector<std::string>& parent_paths,
-                            const json& seed) {
-  json models = json::array();
-  for (const std::string& path : parent_paths) models.push_back(json{{"model", path}});
-  json parameters = config.crossover;
-  parameters.erase("method");
-  json recipe{{"merge_method", config.crossover["method"]},
-              {"base_model", config.base_model},
-              {"models", models},
-              {"seed", seed}};
-  if (!parameters.empty()) recipe["parameters"] = parameters;
-  if (config.mutation["method"] != "none") recipe["mutation"] = config.mutation;
-  return recipe.dump();
 }
 
 }  // namespace

@@ -138,8 +138,10 @@ absl::StatusOr<Evaluation> Evaluate(ChatModel& model, const std::vector<Task>& t
     return absl::InvalidArgumentError(absl::StrCat("batch size ", options.batch_size, " < 1"));
   }
   ASSIGN_OR_RETURN(std::vector<Row> rows, SortedRows(model, tasks));
-  SamplingOptions sampling;  // temperature 0: greedy
+  SamplingOptions sampling;
   sampling.max_new_tokens = options.max_new_tokens;
+  sampling.temperature = options.temperature;
+  sampling.seed = options.seed;
   Evaluation evaluation;
   evaluation.tasks = EmptyResults(tasks);
   const size_t batch = static_cast<size_t>(options.batch_size);

@@ -24,6 +24,8 @@ namespace acdc {
 struct EvaluationOptions {
   int batch_size = 64;      // prompts generated together
   int max_new_tokens = 64;  // per response; an answer line comes early in a small model's reply
+  double temperature = 0;   // 0: greedy; else seeded sampling (a sampled control of an analysis)
+  uint64_t seed = 0;
   SandboxOptions sandbox;   // where program tasks are scored
   // Called after each batch with the instances done so far and in all (progress lines).
   std::function<void(int done, int total)> progress;

@@ -1,0 +1,146 @@
+"""`acdc analyze` on a reduced run: an embedded run (`acdc up`) on the suite's reduced small world,
+then its analysis read from the run's directory. The figures in analysis.json are recomputed
+here from the contract keys and items.jsonl: the greedy task forces from the global skill
+vectors, every Coverage from the members' answers, Coverage over generations; recorded scores
+are reused for the global skill vectors.
+
+Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_SMALL_WORLD=/path/to/small_world \
+      python3 -m unittest -v test_analyze
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import cluster as cl
+import test_run
+
+SMALL_WORLD = os.environ.get("ACDC_SMALL_WORLD", "")
+
+
+def greedy(models, skills, n):
+    """DESIGN.md "After a run": most newly covered tasks, strict >, ties to the earliest; the
+    first remaining when none adds."""
+    chosen, covered = [], set()
+    while len(chosen) < min(n, len(models)):
+        best, best_gain = None, -1
+        for m in models:
+            if m in chosen:
+                continue
+            gain = len({t for t, s in enumerate(skills[m]) if s} - covered)
+            if gain > best_gain:
+                best, best_gain = m, gain
+        chosen.append(best)
+        covered |= {t for t, s in enumerate(skills[best]) if s}
+    return chosen
+
+
+class AnalyzeTest(unittest.TestCase):
+    def setUp(self):
+        if not SMALL_WORLD:
+            self.skipTest("ACDC_SMALL_WORLD is not set")
+        self.workdir = tempfile.mkdtemp(prefix="acdc-analyze-")
+        self.addCleanup(shutil.rmtree, self.workdir, True)
+        self.binary = cl.acdc_bin()
+
+    def acdc(self, *args, timeout=120):
+        return cl.run_command([self.binary] + list(args), timeout)
+
+    def test_analysis_figures_are_recomputable_from_its_files(self):
+        config = test_run.write_config(self.workdir)
+        data = os.path.join(self.workdir, "data")
+        res = self.acdc("up", "--workers", "2", "--config", config, "--data", data, timeout=150)
+        self.assertEqual(res.returncode, 0, res.describe())
+        run = self.acdc("run", "list", "--data", data).stdout.splitlines()[0]
+        run = json.loads(run)["id"]
+
+        # Benchmark items the models can meet: the instances of the run's own tasks.
+        benchmark = os.path.join(self.workdir, "bench.jsonl")
+        tasks = self.acdc("tasks", "list", "--data", data)
+        self.assertEqual(tasks.returncode, 0, tasks.describe())
+        with open(benchmark, "w") as f:
+            for line in tasks.stdout.splitlines()[:20]:
+                shown = self.acdc("tasks", "show", json.loads(line)["id"], "--data", data)
+                self.assertEqual(shown.returncode, 0, shown.describe())
+                for instance in json.loads(shown.stdout)["task"]["instances"]:
+                    f.write(json.dumps({"question": instance["instruction"],
+                                        "answer": instance["reference"],
+                                        "grader": instance["grader"]}) + "\n")
+
+        out = os.path.join(self.workdir, "analysis")
+        res = self.acdc("analyze", run, "--data", data, "--benchmark", benchmark, "--n", "2,4",
+                        "--out", out, timeout=170)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn("task_force_4", res.stdout)
+        with open(os.path.join(out, "analysis.json")) as f:
+            analysis = json.load(f)
+        with open(os.path.join(out, "items.jsonl")) as f:
+            items = [json.loads(l) for l in f]
+
+        models, skills = analysis["models"], analysis["global_skills"]
+        self.assertEqual(models[:4], ["g000-s%02d" % i for i in range(4)],
+                         "creation order: generation 0's seeds first")
+        for m in models:
+            self.assertEqual(len(skills[m]), len(analysis["global_tasks"]))
+        for n in ("2", "4"):
+            self.assertEqual(analysis["task_force"][n], greedy(models, skills, int(n)))
+
+        # Recorded scores are reused: the last generation's skill vectors agree.
+        export = os.path.join(self.workdir, "export")
+        res = self.acdc("run", "export", run, "--data", data, "--out", export)
+        self.assertEqual(res.returncode, 0, res.describe())
+        with open(os.path.join(export, "generations.jsonl")) as f:
+            last = [json.loads(l) for l in f][-1]
+        index = {t: i for i, t in enumerate(analysis["global_tasks"])}
+        for candidate in last["candidates"]:
+            if candidate["model"] in skills:
+                self.assertEqual(
+                    candidate["skills"],
+                    [skills[candidate["model"]][index[t]] for t in last["tasks"]])
+
+        correct = {}
+        for line in items:
+            correct.setdefault(line["model"], {})[line["item"]] = line["correct"]
+        bench_items = analysis["benchmark_items"]
+        for model, answers in correct.items():
+            self.assertEqual(sorted(answers), sorted(bench_items), model)
+
+        def coverage(members):
+            return sum(any(correct[m][i] for m in members) for i in bench_items) / len(bench_items)
+
+        members = analysis["members"]
+        self.assertEqual(members["control_4"], ["control-1", "control-2", "control-3",
+                                                "control-4"])
+        self.assertEqual(len(members["no_selection_4"]), 4)
+        self.assertEqual(members["seeds"], models[:4])
+        self.assertIsNone(analysis["coverage"]["generalist"])
+        for group, value in analysis["coverage"].items():
+            if value is not None:
+                self.assertAlmostEqual(value, coverage(members[group]), msg=group)
+        for n in ("2", "4"):
+            self.assertAlmostEqual(analysis["coverage"]["task_force_" + n],
+                                   coverage(analysis["task_force"][n]))
+        self.assertGreater(analysis["coverage"]["task_force_4"], 0,
+                           "the models answer some of their own tasks")
+        by_generation = analysis["coverage_by_generation"]
+        self.assertEqual([g["generation"] for g in by_generation], [0, 1, 2, 3])
+        self.assertAlmostEqual(by_generation[-1]["task_force_4"],
+                               analysis["coverage"]["task_force_4"])
+        for g in by_generation:
+            self.assertAlmostEqual(g["task_force_4"], coverage(g["members"]))
+
+    def test_bad_input_names_the_flag(self):
+        res = self.acdc("analyze", "run-x", "--data", self.workdir, "--benchmark",
+                        "/nonexistent.jsonl", "--out", os.path.join(self.workdir, "o"))
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("--benchmark", res.stderr)
+        res = self.acdc("analyze", "run-x", "--data", self.workdir, "--benchmark", "small-world",
+                        "--n", "3,x", "--out", os.path.join(self.workdir, "o"))
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("--n", res.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
