@@ -154,6 +154,7 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn&
   if (!sizes.ok()) return Fail(sizes.status());
   absl::StatusOr<Task> benchmark = LoadBenchmark(benchmark_name);
   if (!benchmark.ok()) return Fail(benchmark.status());
+  if (benchmark->id.empty()) benchmark->id = benchmark->spec.value("benchmark", benchmark_name);
   if (!generalist.empty() && !IsRegularFile(absl::StrCat(generalist, "/config.json"))) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--generalist: '", generalist, "' is not a checkpoint (no config.json)")));

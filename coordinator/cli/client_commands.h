@@ -17,6 +17,7 @@ int RunSubmitCommand(const std::vector<std::string>& args);
 int RunRunCommand(const std::vector<std::string>& args);
 int RunModelsCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge);
 int RunTasksCommand(const std::vector<std::string>& args);
+int RunReportCommand(const std::vector<std::string>& args);
 int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge,
                       const AnswerFn& answer);
 

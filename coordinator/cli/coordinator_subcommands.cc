@@ -31,6 +31,7 @@ std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, LocalM
        [local](const std::vector<std::string>& args) {
          return RunAnalyzeCommand(args, local.merge, local.answer);
        }},
+      {"report", "clients", "a run's report as one self-contained HTML page", RunReportCommand},
       {"tokenize", "tools", "token ids of text (JSON lines), as Hugging Face tokenizers gives them",
        RunTokenizeCommand},
   };

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import unittest
+import zlib
 
 import cluster as cl
 import test_run
@@ -37,6 +38,22 @@ def greedy(models, skills, n):
     return chosen
 
 
+def inked_share(png_path):
+    """Share of a PNG's pixel bytes that are neither white nor black-background filler: a blank
+    page is ~0. Reads the image data without an imaging library (zlib, filter bytes ignored)."""
+    with open(png_path, "rb") as f:
+        blob = f.read()
+    pos, idat = 8, b""
+    while pos < len(blob):
+        length = int.from_bytes(blob[pos:pos + 4], "big")
+        kind = blob[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat += blob[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    pixels = zlib.decompress(idat)
+    return sum(1 for b in pixels[::7] if b not in (0, 255)) / len(pixels[::7])
+
+
 class AnalyzeTest(unittest.TestCase):
     def setUp(self):
         if not SMALL_WORLD:
@@ -48,15 +65,14 @@ class AnalyzeTest(unittest.TestCase):
     def acdc(self, *args, timeout=120):
         return cl.run_command([self.binary] + list(args), timeout)
 
-    def test_analysis_figures_are_recomputable_from_its_files(self):
+    def run_and_analyze(self):
+        """An embedded reduced run, then its analysis on benchmark items the models can meet
+        (the instances of the run's own tasks). Returns (data dir, run id, analysis dir)."""
         config = test_run.write_config(self.workdir)
         data = os.path.join(self.workdir, "data")
         res = self.acdc("up", "--workers", "2", "--config", config, "--data", data, timeout=150)
         self.assertEqual(res.returncode, 0, res.describe())
-        run = self.acdc("run", "list", "--data", data).stdout.splitlines()[0]
-        run = json.loads(run)["id"]
-
-        # Benchmark items the models can meet: the instances of the run's own tasks.
+        run = json.loads(self.acdc("run", "list", "--data", data).stdout.splitlines()[0])["id"]
         benchmark = os.path.join(self.workdir, "bench.jsonl")
         tasks = self.acdc("tasks", "list", "--data", data)
         self.assertEqual(tasks.returncode, 0, tasks.describe())
@@ -68,12 +84,15 @@ class AnalyzeTest(unittest.TestCase):
                     f.write(json.dumps({"question": instance["instruction"],
                                         "answer": instance["reference"],
                                         "grader": instance["grader"]}) + "\n")
-
         out = os.path.join(self.workdir, "analysis")
         res = self.acdc("analyze", run, "--data", data, "--benchmark", benchmark, "--n", "2,4",
                         "--out", out, timeout=170)
         self.assertEqual(res.returncode, 0, res.describe())
         self.assertIn("task_force_4", res.stdout)
+        return data, run, out
+
+    def test_analysis_figures_are_recomputable_from_its_files(self):
+        data, run, out = self.run_and_analyze()
         with open(os.path.join(out, "analysis.json")) as f:
             analysis = json.load(f)
         with open(os.path.join(out, "items.jsonl")) as f:
@@ -130,6 +149,32 @@ class AnalyzeTest(unittest.TestCase):
                                analysis["coverage"]["task_force_4"])
         for g in by_generation:
             self.assertAlmostEqual(g["task_force_4"], coverage(g["members"]))
+
+    def test_report_renders_in_headless_chromium(self):
+        chromium = shutil.which("chromium")
+        if not chromium:
+            self.skipTest("no chromium (deploy/debian-packages.txt installs it)")
+        data, run, analysis = self.run_and_analyze()
+        report = os.path.join(self.workdir, "report")
+        res = self.acdc("report", run, "--data", data, "--analysis", analysis, "--out", report)
+        self.assertEqual(res.returncode, 0, res.describe())
+        page = os.path.join(report, "index.html")
+        with open(page) as f:
+            html = f.read()
+        self.assertNotIn("/*ACDC_", html, "every placeholder is filled")
+        self.assertNotIn("src=\"http", html, "nothing is fetched: the page works offline")
+        browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                   "--window-size=1200,3000", "--enable-logging=stderr", "--log-level=0"]
+        dom = cl.run_command(browser + ["--dump-dom", "file://" + page], 60)
+        self.assertEqual(dom.returncode, 0, dom.describe())
+        self.assertIn('data-rendered="yes"', dom.stdout, "the page's script ran to its end")
+        console = [l for l in dom.stderr.splitlines() if ":CONSOLE" in l]
+        self.assertEqual(console, [], "the console shows nothing (no error, no warning)")
+        shot = os.path.join(self.workdir, "shot.png")
+        res = cl.run_command(browser + ["--screenshot=" + shot, "file://" + page], 60)
+        self.assertEqual(res.returncode, 0, res.describe())
+        # A blank page measures ~0.0003, this report ~0.02.
+        self.assertGreater(inked_share(shot), 0.005, "the screenshot is not blank")
 
     def test_bad_input_names_the_flag(self):
         res = self.acdc("analyze", "run-x", "--data", self.workdir, "--benchmark",
