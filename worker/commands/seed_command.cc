@@ -11,10 +11,13 @@ namespace {
 
 std::string Summary() {
   return "Builds the small world the embedded run evolves: a tokenizer and a tiny Llama "
-         "(~0.8M parameters) pre-trained on twelve built-in skills, one expert per skill group "
-         "fine-tuned from it (with replay of all skills), task-arithmetic merges of expert "
-         "pairs, and tables of their solve rates. Deterministic in --seed; stages already in "
-         "DIR are reused, and a DIR holding seed.json is not built again.";
+         "(~0.8M parameters) pre-trained on twelve built-in skills (every variant and phrasing, "
+         "never the held-out slice of problems), one expert per skill group fine-tuned from it "
+         "(with replay of all skills), a generalist fine-tuned on all skills as long as the "
+         "experts together, task-arithmetic merges of expert pairs, and tables of their solve "
+         "rates on open problems and on the held-out small-world benchmark. Deterministic in "
+         "--seed; stages already in DIR are reused, and a DIR holding seed.json is not built "
+         "again.";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/progress_line.h"
 #include "common/staged_directory.h"
 #include "common/status_macros.h"
+#include "common/tasks/builtin/registry.h"
 #include "common/tasks/builtin_families.h"
 #include "common/tasks/prompt.h"
 #include "common/tokenizer/chat_template.h"
@@ -43,6 +44,8 @@ constexpr char kChatTemplate[] =
 constexpr int kTokenizerDocuments = 6000;
 // Instances of the tables are drawn with this seed (training draws its own).
 constexpr uint64_t kTableSeed = 0x7ab1e;
+// 2: trained on every variant and phrasing, a held-out slice of problems, a generalist.
+constexpr int kWorldVersion = 2;
 // Answers are one short line: a model still talking after this many tokens has failed.
 constexpr int kEvalMaxNewTokens = 24;
 // One thread unless told otherwise: on a quiet 2-core machine two threads train this model
@@ -66,12 +69,34 @@ std::vector<Skill> AllSkills() {
   return skills;
 }
 
-// Equal shares of `skills`, scaled to `share` of all examples.
+// Every variant and phrasing of the skill's family at its difficulty: the models meet each way
+// of asking, so the held-out benchmark (its problems unseen, its phrasings known) measures
+// skills, not phrasings.
+absl::StatusOr<std::vector<json>> SkillSpecs(const Skill& skill) {
+  const builtin::Family* family = builtin::FindFamily(skill.family);
+  if (family == nullptr) return absl::InternalError(absl::StrCat("no family ", skill.family));
+  ASSIGN_OR_RETURN(const json base, DefaultBuiltinSpec(skill.family, skill.difficulty));
+  std::vector<json> specs;
+  for (const builtin::Variant& variant : family->variants) {
+    for (size_t phrasing = 0; phrasing < variant.phrasings.size(); ++phrasing) {
+      json spec = base;
+      spec["variant"] = variant.name;
+      spec["phrasing"] = phrasing;
+      specs.push_back(std::move(spec));
+    }
+  }
+  return specs;
+}
+
+// Equal shares of `skills` (each shared equally by its variants and phrasings), scaled to
+// `share` of all examples.
 absl::Status AddMixture(const std::vector<Skill>& skills, double share,
                         std::vector<WeightedSpec>& mixture) {
   for (const Skill& skill : skills) {
-    ASSIGN_OR_RETURN(json spec, DefaultBuiltinSpec(skill.family, skill.difficulty));
-    mixture.push_back({std::move(spec), share / skills.size()});
+    ASSIGN_OR_RETURN(std::vector<json> specs, SkillSpecs(skill));
+    for (json& spec : specs) {
+      mixture.push_back({std::move(spec), share / skills.size() / specs.size()});
+    }
   }
   return absl::OkStatus();
 }
@@ -87,11 +112,14 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
 // The corpus the tokenizer learns its words from: rendered chats of every skill.
 absl::StatusOr<std::vector<std::string>> TokenizerCorpus(uint64_t seed) {
   ASSIGN_OR_RETURN(ChatTemplate chat, ChatTemplate::FromTemplate(kChatTemplate, "", "small world"));
+  std::vector<json> specs;
+  for (const Skill& skill : AllSkills()) {
+    ASSIGN_OR_RETURN(std::vector<json> skill_specs, SkillSpecs(skill));
+    specs.insert(specs.end(), skill_specs.begin(), skill_specs.end());
+  }
   std::vector<std::string> documents;
-  const std::vector<Skill> skills = AllSkills();
   for (int i = 0; i < kTokenizerDocuments; ++i) {
-    const Skill& skill = skills[i % skills.size()];
-    ASSIGN_OR_RETURN(json spec, DefaultBuiltinSpec(skill.family, skill.difficulty));
+    const json& spec = specs[static_cast<size_t>(i) % specs.size()];
     ASSIGN_OR_RETURN(Task task, MakeBuiltinTask(spec, seed + static_cast<uint64_t>(i), 1));
     const TaskInstance& instance = task.instances.front();
     ASSIGN_OR_RETURN(std::string text,
@@ -219,8 +247,26 @@ absl::StatusOr<std::vector<Task>> TableTasks(int instances) {
   return tasks;
 }
 
-absl::StatusOr<GroupScores> ScoreModel(const std::string& name, const std::string& dir,
-                                       const std::vector<Task>& tasks, const SeedOptions& options) {
+// Group means of per-family scores, and their mean.
+GroupScores ByGroup(std::map<std::string, double> by_family) {
+  GroupScores scores;
+  double total = 0;
+  for (const SkillGroup& group : SmallWorldSkillGroups()) {
+    double sum = 0;
+    for (const Skill& skill : group.skills) sum += by_family[skill.family];
+    scores[group.name] = sum / group.skills.size();
+    total += scores[group.name];
+  }
+  scores["mean"] = total / SmallWorldSkillGroups().size();
+  return scores;
+}
+
+// The model's table (tasks[0..n-2], one per family) and benchmark (tasks.back(), items
+// "<family>-<n>") scores by group.
+absl::StatusOr<std::pair<GroupScores, GroupScores>> ScoreModel(const std::string& name,
+                                                               const std::string& dir,
+                                                               const std::vector<Task>& tasks,
+                                                               const SeedOptions& options) {
   RuntimeOptions runtime;
   runtime.device = options.device;
   runtime.threads = Threads(options);
@@ -234,18 +280,19 @@ absl::StatusOr<GroupScores> ScoreModel(const std::string& name, const std::strin
   ASSIGN_OR_RETURN(Evaluation result, Evaluate(*model, tasks, evaluation));
   line.Finish(
       absl::StrFormat("%d tasks in %.1f s", static_cast<int>(tasks.size()), result.seconds));
-  std::map<std::string, double> by_family;
-  for (const TaskResult& task : result.tasks) by_family[task.task_id] = task.score;
-  GroupScores scores;
-  double total = 0;
-  for (const SkillGroup& group : SmallWorldSkillGroups()) {
-    double sum = 0;
-    for (const Skill& skill : group.skills) sum += by_family[skill.family];
-    scores[group.name] = sum / group.skills.size();
-    total += scores[group.name];
+  std::map<std::string, double> table;
+  for (size_t t = 0; t + 1 < result.tasks.size(); ++t) {
+    table[result.tasks[t].task_id] = result.tasks[t].score;
   }
-  scores["mean"] = total / SmallWorldSkillGroups().size();
-  return scores;
+  std::map<std::string, double> held_out;
+  std::map<std::string, int> items;
+  for (const InstanceResult& item : result.tasks.back().instances) {
+    const std::string family = item.instance_id.substr(0, item.instance_id.rfind('-'));
+    held_out[family] += item.score;
+    ++items[family];
+  }
+  for (auto& [family, sum] : held_out) sum /= items[family];
+  return std::make_pair(ByGroup(std::move(table)), ByGroup(std::move(held_out)));
 }
 
 // Expert pairs for the merge check, spread over the groups: (0,1), (2,3), (1,3), (0,2), ...
@@ -259,7 +306,8 @@ std::vector<std::pair<int, int>> MergePairs(int experts, int count) {
 }
 
 json OptionsJson(const SeedOptions& options) {
-  return {{"experts", options.experts},
+  return {{"world_version", kWorldVersion},
+          {"experts", options.experts},
           {"seed", options.seed},
           {"base_steps", options.base_steps},
           {"base_lr", options.base_lr},
@@ -274,7 +322,10 @@ json OptionsJson(const SeedOptions& options) {
 json ReportToJson(const SeedReport& report, const SeedOptions& options) {
   json models = json::array();
   for (const SeedModelRow& row : report.models) {
-    models.push_back({{"name", row.name}, {"directory", row.directory}, {"scores", row.scores}});
+    models.push_back({{"name", row.name},
+                      {"directory", row.directory},
+                      {"scores", row.scores},
+                      {"benchmark", row.benchmark}});
   }
   return {{"options", OptionsJson(options)},
           {"models", models},
@@ -302,8 +353,9 @@ absl::StatusOr<SeedReport> ReportFromJson(const std::string& path, const SeedOpt
   }
   SeedReport report;
   for (const json& row : j["models"]) {
-    report.models.push_back(
-        {row.value("name", ""), row.value("directory", ""), row.value("scores", GroupScores())});
+    report.models.push_back({row.value("name", ""), row.value("directory", ""),
+                             row.value("scores", GroupScores()),
+                             row.value("benchmark", GroupScores())});
   }
   report.stage_seconds = j.value("stage_seconds", std::map<std::string, double>());
   report.seconds = j.value("seconds", 0.0);
@@ -332,6 +384,7 @@ class SmallWorldBuild {
     RETURN_IF_ERROR(Stage("init", [&] { return Initial(); }));
     RETURN_IF_ERROR(Stage("base", [&] { return Base(); }));
     RETURN_IF_ERROR(Stage("experts", [&] { return Experts(); }));
+    RETURN_IF_ERROR(Stage("generalist", [&] { return Generalist(); }));
     RETURN_IF_ERROR(Stage("merges", [&] { return Merges(); }));
     RETURN_IF_ERROR(Stage("tables", [&] { return Tables(); }));
     report_.seconds = Since(start);
@@ -386,6 +439,18 @@ class SmallWorldBuild {
     return absl::OkStatus();
   }
 
+  // The single model a user would train instead of evolving experts: the base fine-tuned on
+  // every skill for as many steps as the experts together.
+  absl::Status Generalist() {
+    std::vector<WeightedSpec> mixture;
+    RETURN_IF_ERROR(AddMixture(AllSkills(), 1.0, mixture));
+    const int steps = options_.expert_steps * options_.experts;
+    log_(absl::StrCat("fine-tuning the generalist on all ", AllSkills().size(), " skills (", steps,
+                      " steps, the experts' together)"));
+    return TrainStage("generalist", Dir("base"), Dir("generalist"), std::move(mixture), steps,
+                      options_.expert_lr, options_.seed + 100, options_);
+  }
+
   absl::Status Merges() {
     const auto pairs = MergePairs(options_.experts, options_.merge_pairs);
     if (pairs.empty()) return absl::OkStatus();
@@ -402,11 +467,14 @@ class SmallWorldBuild {
   absl::Status Tables() {
     log_("scoring every model on each skill group");
     ASSIGN_OR_RETURN(std::vector<Task> tasks, TableTasks(options_.eval_instances));
+    ASSIGN_OR_RETURN(Task benchmark, SmallWorldBenchmark());
+    tasks.push_back(std::move(benchmark));
     std::vector<std::pair<std::string, std::string>> models = {{"base", Dir("base")}};
     for (int i = 0; i < options_.experts; ++i) {
       const SkillGroup& group = SmallWorldSkillGroups()[static_cast<size_t>(i)];
       models.emplace_back("expert " + group.name, ExpertDir(options_, group));
     }
+    models.emplace_back("generalist", Dir("generalist"));
     for (const auto& [a, b] : MergePairs(options_.experts, options_.merge_pairs)) {
       const std::string pair =
           absl::StrCat(SmallWorldSkillGroups()[static_cast<size_t>(a)].name, "+",
@@ -414,8 +482,8 @@ class SmallWorldBuild {
       models.emplace_back("merge " + pair, Dir("merges/" + pair));
     }
     for (const auto& [name, dir] : models) {
-      ASSIGN_OR_RETURN(GroupScores scores, ScoreModel(name, dir, tasks, options_));
-      report_.models.push_back({name, dir, std::move(scores)});
+      ASSIGN_OR_RETURN(auto scores, ScoreModel(name, dir, tasks, options_));
+      report_.models.push_back({name, dir, std::move(scores.first), std::move(scores.second)});
     }
     return absl::OkStatus();
   }
@@ -469,17 +537,6 @@ std::string TableRow(const std::string& name, const GroupScores& scores,
 
 }  // namespace
 
-const std::vector<SkillGroup>& SmallWorldSkillGroups() {
-  // next_term and compare are a step harder: at difficulty 1 the base already solves ~95%.
-  static const std::vector<SkillGroup> groups = {
-      {"arithmetic", {{"add"}, {"sub"}, {"mul"}}},
-      {"strings", {{"reverse"}, {"sort"}, {"uppercase"}}},
-      {"counting", {{"count"}, {"max"}, {"digit_sum"}}},
-      {"patterns", {{"next_term", 2}, {"first_repeat"}, {"compare", 3}}},
-  };
-  return groups;
-}
-
 absl::StatusOr<SeedReport> BuildSmallWorld(const SeedOptions& options,
                                            const std::function<void(const std::string&)>& log) {
   RETURN_IF_ERROR(CheckOptions(options));
@@ -504,6 +561,11 @@ std::string FormatSeedTables(const SeedReport& report) {
   std::string text = header + "\n";
   for (const SeedModelRow& row : report.models) {
     absl::StrAppend(&text, TableRow(row.name, row.scores, columns));
+  }
+  absl::StrAppend(&text, "\n", absl::StrFormat("%-28s", "held-out benchmark %"), header.substr(28),
+                  "\n");
+  for (const SeedModelRow& row : report.models) {
+    absl::StrAppend(&text, TableRow(row.name, row.benchmark, columns));
   }
   for (const SeedModelRow& row : report.models) {
     if (absl::StartsWith(row.name, "merge ")) absl::StrAppend(&text, MergeRetention(report, row));

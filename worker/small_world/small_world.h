@@ -1,6 +1,7 @@
 // The small world: what `acdc seed` builds so that the whole AC/DC method runs on one CPU.
 // A tiny Llama (about 0.8M parameters) with a tokenizer trained here is pre-trained on twelve
-// built-in skills, then fine-tuned into experts on four skill groups (with replay of all
+// built-in skills (every variant and phrasing, problems of the open slice only), then
+// fine-tuned into experts on four skill groups (with replay of all
 // skills, so that merging experts keeps their gains; see ../shared/SMALL-WORLD-NOTES.md).
 // Every stage is deterministic in the seed and lands in its own directory, written only when
 // complete, so an interrupted build resumes at the stage it stopped in; a finished one is
@@ -8,6 +9,7 @@
 //
 // OUT/base/                the base model (Hugging Face layout)
 // OUT/experts/<group>/     one expert per skill group
+// OUT/generalist/          the base fine-tuned on every skill, as many steps as the experts
 // OUT/merges/<a>+<b>/      task-arithmetic merges of expert pairs (the merge check)
 // OUT/seed.json            the options (written first), then the tables and timings
 #pragma once
@@ -19,23 +21,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/tasks/small_world.h"
 
 namespace acdc {
-
-// A built-in family at the difficulty the small world trains and scores it at.
-struct Skill {
-  std::string family;
-  int difficulty = 1;
-};
-
-struct SkillGroup {
-  std::string name;
-  std::vector<Skill> skills;
-};
-
-// arithmetic, strings, counting, patterns: three skills each, at difficulties that leave the
-// base model room to improve on every group.
-const std::vector<SkillGroup>& SmallWorldSkillGroups();
 
 struct SeedOptions {
   std::string out_dir;
@@ -59,7 +47,8 @@ using GroupScores = std::map<std::string, double>;
 struct SeedModelRow {
   std::string name;  // "base", "expert arithmetic", "merge arithmetic+strings"
   std::string directory;
-  GroupScores scores;
+  GroupScores scores;     // on the tables' instances (open problems, default phrasing)
+  GroupScores benchmark;  // on the held-out benchmark (common/tasks/small_world.h)
 };
 
 struct SeedReport {

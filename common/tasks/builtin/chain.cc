@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
 namespace acdc::builtin {
@@ -16,12 +17,32 @@ struct StepResult {
   const Leaf* producer = nullptr;
 };
 
+// Draws before a slice is given up on: a slice holds about 1/kHeldOutModulus of the problems
+// or the rest, so this many misses means the family's space at this difficulty has none.
+constexpr int kSliceDraws = 1000;
+
+// The first step's operands, from `slice` (later steps take the previous answer).
+absl::StatusOr<Problem> DrawProblem(const Leaf& leaf, Rng& rng, Slice slice) {
+  for (int draw = 0; draw < kSliceDraws; ++draw) {
+    Problem problem = leaf.family->generate(leaf, rng, nullptr);
+    if (SliceOf(*leaf.family, problem) == slice) return problem;
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      leaf.family->name, " at difficulty ", leaf.difficulty, ": no ",
+      slice == Slice::kHeldOut ? "held-out" : "open", " problem in ", kSliceDraws, " draws"));
+}
+
 absl::StatusOr<StepResult> RunLeaf(const Leaf& leaf, Rng& rng, const Value* previous,
-                                   bool standalone) {
+                                   bool standalone, Slice slice) {
   const Variant& variant = VariantOf(leaf);
   Value input;
-  if (previous != nullptr) input = Coerce(*previous, variant.accepts.front());
-  const Problem problem = leaf.family->generate(leaf, rng, previous != nullptr ? &input : nullptr);
+  Problem problem;
+  if (previous != nullptr) {
+    input = Coerce(*previous, variant.accepts.front());
+    problem = leaf.family->generate(leaf, rng, &input);
+  } else {
+    ASSIGN_OR_RETURN(problem, DrawProblem(leaf, rng, slice));
+  }
   StepResult result;
   ASSIGN_OR_RETURN(result.answer, leaf.family->solve(leaf, problem));
   const Phrasing& phrasing = PhrasingOf(leaf);
@@ -32,23 +53,24 @@ absl::StatusOr<StepResult> RunLeaf(const Leaf& leaf, Rng& rng, const Value* prev
   return result;
 }
 
-absl::StatusOr<StepResult> RunSteps(const SpecNode& node, Rng& rng, const Value* previous) {
-  if (!node.IsComposition()) return RunLeaf(node.leaf, rng, previous, /*standalone=*/false);
-  ASSIGN_OR_RETURN(StepResult first, RunSteps(node.steps[0], rng, previous));
-  ASSIGN_OR_RETURN(StepResult then, RunSteps(node.steps[1], rng, &first.answer));
+absl::StatusOr<StepResult> RunSteps(const SpecNode& node, Rng& rng, const Value* previous,
+                                    Slice slice) {
+  if (!node.IsComposition()) return RunLeaf(node.leaf, rng, previous, /*standalone=*/false, slice);
+  ASSIGN_OR_RETURN(StepResult first, RunSteps(node.steps[0], rng, previous, slice));
+  ASSIGN_OR_RETURN(StepResult then, RunSteps(node.steps[1], rng, &first.answer, slice));
   then.text = first.text + ", then " + then.text;
   return then;
 }
 
 }  // namespace
 
-absl::StatusOr<GeneratedInstance> GenerateInstance(const SpecNode& spec, Rng& rng) {
+absl::StatusOr<GeneratedInstance> GenerateInstance(const SpecNode& spec, Rng& rng, Slice slice) {
   StepResult result;
   if (spec.IsComposition()) {
-    ASSIGN_OR_RETURN(result, RunSteps(spec, rng, nullptr));
+    ASSIGN_OR_RETURN(result, RunSteps(spec, rng, nullptr, slice));
     result.text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(result.text[0])));
   } else {
-    ASSIGN_OR_RETURN(result, RunLeaf(spec.leaf, rng, nullptr, /*standalone=*/true));
+    ASSIGN_OR_RETURN(result, RunLeaf(spec.leaf, rng, nullptr, /*standalone=*/true, slice));
   }
   GeneratedInstance instance;
   instance.instruction = std::move(result.text);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/tasks/builtin/held_out.h"
 #include "common/tasks/builtin/rng.h"
 #include "common/tasks/builtin/spec.h"
 
@@ -17,6 +18,9 @@ struct GeneratedInstance {
   ValueType answer_type = ValueType::kNumber;
 };
 
-absl::StatusOr<GeneratedInstance> GenerateInstance(const SpecNode& spec, Rng& rng);
+// The first step's operands come from `slice` (held_out.h): kOpen for every task, kHeldOut for
+// held-out benchmarks only.
+absl::StatusOr<GeneratedInstance> GenerateInstance(const SpecNode& spec, Rng& rng,
+                                                   Slice slice = Slice::kOpen);
 
 }  // namespace acdc::builtin

@@ -26,17 +26,4 @@ std::string FamilyNameList() {
                        [](std::string* out, const Family& family) { out->append(family.name); });
 }
 
-std::vector<std::string> AllPhrasingTemplates() {
-  std::vector<std::string> templates;
-  for (const Family& family : Families()) {
-    for (const Variant& variant : family.variants) {
-      for (const Phrasing& phrasing : variant.phrasings) {
-        templates.push_back(phrasing.standalone);
-        templates.push_back(phrasing.clause);
-      }
-    }
-  }
-  return templates;
-}
-
 }  // namespace acdc::builtin

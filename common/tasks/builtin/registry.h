@@ -14,8 +14,5 @@ const std::vector<Family>& Families();
 const Family* FindFamily(std::string_view name);
 // "add, sub, ..." for errors that list the choices.
 std::string FamilyNameList();
-// Every standalone and clause template of every family and variant, e.g. for checking that a
-// held-out benchmark shares no phrasing with them.
-std::vector<std::string> AllPhrasingTemplates();
 
 }  // namespace acdc::builtin
