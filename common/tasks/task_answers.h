@@ -38,4 +38,19 @@ struct AnswerSettings {
 using AnswerFn = std::function<absl::StatusOr<std::vector<TaskAnswers>>(
     const std::string& model_dir, const std::vector<Task>& tasks, const AnswerSettings& settings)>;
 
+// A response's confidence under the model that gave it, for best-of-N selection (DESIGN.md
+// "After a run"): the sum of its tokens' log-probabilities, and self-certainty
+// −(1/(n·V′)) Σᵢ Σ_{j in top-V′} (log V′ + log pᵢⱼ) over its n tokens. Both are -infinity for
+// an empty response (never the one chosen).
+struct ResponseConfidence {
+  double logprob = 0;
+  double self_certainty = 0;
+};
+
+// Scores `responses[i]`, the model's answer to `task.instances[i]`, teacher-forced after the
+// instance's prompt, with V′ = `top_k`.
+using ConfidenceFn = std::function<absl::StatusOr<std::vector<ResponseConfidence>>(
+    const std::string& model_dir, const Task& task, const std::vector<std::string>& responses,
+    int top_k)>;
+
 }  // namespace acdc

@@ -1,6 +1,7 @@
 #include "coordinator/analysis/run_analysis.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -50,9 +51,8 @@ std::string Fittest(const std::vector<std::string>& models, const SkillTable& sk
 
 class Analyzer {
  public:
-  Analyzer(const RunData& run, const AnalysisOptions& options, const AnswerFn& answer,
-           const MergeRecipeFn& merge)
-      : run_(run), options_(options), answer_(answer), merge_(merge) {}
+  Analyzer(const RunData& run, const AnalysisOptions& options, const ModelTools& tools)
+      : run_(run), options_(options), tools_(tools) {}
 
   absl::StatusOr<Analysis> Run();
 
@@ -69,13 +69,18 @@ class Analyzer {
   absl::StatusOr<std::vector<std::string>> NoSelectionControl(
       const std::vector<const ModelRecord*>& seeds, int n);
 
+  // Best-of-N accuracy of `members` by each confidence: {"logprob": x, "self_certainty": y}.
+  absl::StatusOr<json> BestOfN(const std::vector<const ModelRecord*>& members);
+
   const RunData& run_;
   const AnalysisOptions& options_;
-  const AnswerFn& answer_;
-  const MergeRecipeFn& merge_;
+  const ModelTools& tools_;
   std::vector<std::string> global_tasks_;
   SkillTable skills_;
   AnswerTable answers_;
+  std::map<std::string, std::vector<std::string>> responses_;  // the whole replies, by member
+  // The best-of-N members' confidence in each of their answers.
+  std::map<std::string, std::vector<ResponseConfidence>> confidences_;
   std::vector<std::string> answered_;  // members in the order their answers came
 };
 
@@ -86,7 +91,7 @@ absl::Status Analyzer::ScoreModel(const ModelRecord& model) {
   }
   tasks.push_back(options_.benchmark);
   ASSIGN_OR_RETURN(const std::string dir, options_.weights(model));
-  absl::StatusOr<std::vector<TaskAnswers>> answers = answer_(dir, tasks, options_.settings);
+  absl::StatusOr<std::vector<TaskAnswers>> answers = tools_.answer(dir, tasks, options_.settings);
   if (!answers.ok()) {
     return absl::Status(answers.status().code(), absl::StrCat("model ", model.id, " (", dir,
                                                               "): ", answers.status().message()));
@@ -101,13 +106,17 @@ absl::Status Analyzer::ScoreModel(const ModelRecord& model) {
                      score->second >= run_.config.selection.skill_threshold);
   }
   answers_[model.id] = ItemAnswers(answers->back());
+  for (const InstanceAnswer& item : answers->back().instances) {
+    responses_[model.id].push_back(item.response);
+  }
   answered_.push_back(model.id);
   return absl::OkStatus();
 }
 
 absl::Status Analyzer::AnswerBenchmark(const std::string& name, const std::string& dir,
                                        const AnswerSettings& settings) {
-  absl::StatusOr<std::vector<TaskAnswers>> answers = answer_(dir, {options_.benchmark}, settings);
+  absl::StatusOr<std::vector<TaskAnswers>> answers =
+      tools_.answer(dir, {options_.benchmark}, settings);
   if (!answers.ok()) {
     return absl::Status(answers.status().code(),
                         absl::StrCat(name, " (", dir, "): ", answers.status().message()));
@@ -149,12 +158,46 @@ absl::StatusOr<std::vector<std::string>> Analyzer::NoSelectionControl(
     const std::string dir = absl::StrCat(options_.work_dir, "/", name);
     RemoveTree(dir);  // a leftover of an interrupted analysis
     RETURN_IF_ERROR(
-        merge_(ChildRecipeYaml(run_.config, {first, second}, rng.Next() & 0x7fffffff), dir));
+        tools_.merge(ChildRecipeYaml(run_.config, {first, second}, rng.Next() & 0x7fffffff), dir));
     RETURN_IF_ERROR(AnswerBenchmark(name, dir, options_.settings));
     RemoveTree(dir);  // its answers are what the analysis keeps
     members.push_back(name);
   }
   return members;
+}
+
+absl::StatusOr<json> Analyzer::BestOfN(const std::vector<const ModelRecord*>& members) {
+  std::vector<std::vector<ResponseConfidence>> confidences;
+  for (size_t m = 0; m < members.size(); ++m) {
+    Progress("best-of-N confidences", static_cast<int>(m), static_cast<int>(members.size()));
+    ASSIGN_OR_RETURN(const std::string dir, options_.weights(*members[m]));
+    absl::StatusOr<std::vector<ResponseConfidence>> scored = tools_.confidence(
+        dir, options_.benchmark, responses_.at(members[m]->id), options_.confidence_top_k);
+    if (!scored.ok()) {
+      return absl::Status(
+          scored.status().code(),
+          absl::StrCat("confidences of model ", members[m]->id, ": ", scored.status().message()));
+    }
+    confidences_[members[m]->id] = *scored;
+    confidences.push_back(*std::move(scored));
+  }
+  json accuracy = json::object();
+  for (const char* by : {"logprob", "self_certainty"}) {
+    const bool logprob = std::string(by) == "logprob";
+    size_t right = 0;
+    const size_t items = options_.benchmark.instances.size();
+    for (size_t i = 0; i < items; ++i) {
+      size_t best = 0;  // ties go to the earliest member
+      for (size_t m = 1; m < members.size(); ++m) {
+        const ResponseConfidence& a = confidences[m][i];
+        const ResponseConfidence& b = confidences[best][i];
+        if ((logprob ? a.logprob > b.logprob : a.self_certainty > b.self_certainty)) best = m;
+      }
+      right += answers_.at(members[best]->id)[i].correct ? 1 : 0;
+    }
+    accuracy[by] = static_cast<double>(right) / static_cast<double>(items);
+  }
+  return accuracy;
 }
 
 absl::StatusOr<Analysis> Analyzer::Run() {
@@ -252,6 +295,20 @@ absl::StatusOr<Analysis> Analyzer::Run() {
                              {"members", force}});
   }
 
+  // Best-of-N from the largest task force, next to the best single model and the generalist.
+  std::vector<const ModelRecord*> force_records;
+  for (const std::string& id : groups[absl::StrCat("task_force_", n)]) {
+    for (const ModelRecord* model : created) {
+      if (model->id == id) force_records.push_back(model);
+    }
+  }
+  ASSIGN_OR_RETURN(json best_of_n, BestOfN(force_records));
+  best_of_n["n"] = force_records.size();
+  best_of_n["top_k"] = options_.confidence_top_k;
+  best_of_n["best_single"] = Accuracy(groups["best_single"].front(), answers_);
+  best_of_n["generalist"] =
+      options_.generalist.empty() ? json(nullptr) : json(Accuracy("generalist", answers_));
+
   json global_skills = json::object();
   json accuracy = json::object();
   for (const auto& [id, skills] : skills_) global_skills[id] = skills;
@@ -272,14 +329,24 @@ absl::StatusOr<Analysis> Analyzer::Run() {
                       {"accuracy", accuracy},
                       {"majority_vote", majority},
                       {"unique_contributions", unique},
+                      {"best_of_n", best_of_n},
                       {"control_temperature", options_.control_temperature}};
   for (const std::string& id : answered_) {
     const std::vector<ItemAnswer>& answers = answers_.at(id);
+    auto confidence = confidences_.find(id);
     for (size_t i = 0; i < answers.size(); ++i) {
-      analysis.items.push_back({{"model", id},
-                                {"item", options_.benchmark.instances[i].id},
-                                {"correct", answers[i].correct ? 1 : 0},
-                                {"answer", answers[i].answer}});
+      json line = {{"model", id},
+                   {"item", options_.benchmark.instances[i].id},
+                   {"correct", answers[i].correct ? 1 : 0},
+                   {"answer", answers[i].answer}};
+      if (confidence != confidences_.end()) {
+        // -infinity (an empty reply) is not JSON: such a reply is never chosen, as null says.
+        const ResponseConfidence& c = confidence->second[i];
+        line["logprob"] = std::isfinite(c.logprob) ? json(c.logprob) : json(nullptr);
+        line["self_certainty"] =
+            std::isfinite(c.self_certainty) ? json(c.self_certainty) : json(nullptr);
+      }
+      analysis.items.push_back(std::move(line));
     }
   }
   return analysis;
@@ -288,7 +355,7 @@ absl::StatusOr<Analysis> Analyzer::Run() {
 }  // namespace
 
 absl::StatusOr<Analysis> AnalyzeRun(const RunData& run, const AnalysisOptions& options,
-                                    const AnswerFn& answer, const MergeRecipeFn& merge) {
+                                    const ModelTools& tools) {
   if (options.sizes.empty()) return absl::InvalidArgumentError("no task force size given");
   for (int size : options.sizes) {
     if (size < 1) return absl::InvalidArgumentError(absl::StrCat("task force size ", size, " < 1"));
@@ -297,7 +364,7 @@ absl::StatusOr<Analysis> AnalyzeRun(const RunData& run, const AnalysisOptions& o
     return absl::InvalidArgumentError(
         absl::StrCat("benchmark ", options.benchmark.id, " has no items"));
   }
-  return Analyzer(run, options, answer, merge).Run();
+  return Analyzer(run, options, tools).Run();
 }
 
 }  // namespace acdc

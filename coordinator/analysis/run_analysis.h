@@ -4,10 +4,11 @@
 // benchmark of the task forces next to what a user would otherwise have: the best single
 // model, the seeds together, a generalist, the best seed sampled N times (sampled control), N
 // children of seed pairs never selected (no-selection control) and N random archived models;
-// Coverage over generations; accuracy, majority vote and unique contributions.
+// Coverage over generations; accuracy, majority vote and unique contributions; best-of-N (one
+// answer per item from the largest task force, by log-prob and by self-certainty).
 //
-// Models are answered through an AnswerFn and merged through a MergeRecipeFn (the worker side's
-// evaluator and merge engine, handed in by the acdc binary), so this module stays torch-free.
+// Models are answered, scored and merged through ModelTools (the worker side's evaluator and
+// merge engine, handed in by the acdc binary), so this module stays torch-free.
 #pragma once
 
 #include <functional>
@@ -38,6 +39,7 @@ struct AnalysisOptions {
   std::string work_dir;             // the no-selection control's children are merged here
   AnswerSettings settings;          // greedy answers (the sampled control changes temperature)
   double control_temperature = 0.7;
+  int confidence_top_k = 20;  // V′ of self-certainty (the OpenAI API's top_logprobs ceiling)
   // The directory holding a model's weights (seeds: their checkpoint; children: the store, or
   // re-derived from the lineage when the run deleted them).
   std::function<absl::StatusOr<std::string>(const ModelRecord& model)> weights;
@@ -50,7 +52,14 @@ struct Analysis {
   std::vector<nlohmann::json> items;  // items.jsonl: model, item, correct, answer
 };
 
+// What the analysis runs models with: answers, response confidences (best-of-N), merges.
+struct ModelTools {
+  AnswerFn answer;
+  ConfidenceFn confidence;
+  MergeRecipeFn merge;
+};
+
 absl::StatusOr<Analysis> AnalyzeRun(const RunData& run, const AnalysisOptions& options,
-                                    const AnswerFn& answer, const MergeRecipeFn& merge);
+                                    const ModelTools& tools);
 
 }  // namespace acdc

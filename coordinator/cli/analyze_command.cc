@@ -99,6 +99,14 @@ void PrintTable(const json& summary, int n) {
         value.is_null() ? std::string("-") : absl::StrFormat("%.3f", value.get<double>());
     std::cout << absl::StrFormat("%-22s %9s  %d\n", group, figure, members[group].size());
   }
+  const json& best = summary["best_of_n"];
+  std::cout << absl::StrFormat(
+      "best-of-%d accuracy: log-prob %.3f, self-certainty %.3f; best single model %.3f%s\n",
+      best["n"].get<int>(), best["logprob"].get<double>(), best["self_certainty"].get<double>(),
+      best["best_single"].get<double>(),
+      best["generalist"].is_null()
+          ? std::string()
+          : absl::StrFormat(", generalist %.3f", best["generalist"].get<double>()));
   const json& by_generation = summary["coverage_by_generation"];
   if (!by_generation.empty()) {
     const std::string key = absl::StrCat("task_force_", n);
@@ -112,8 +120,7 @@ void PrintTable(const json& summary, int n) {
 
 }  // namespace
 
-int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge,
-                      const AnswerFn& answer) {
+int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& tools) {
   RunSourceOptions source_options;
   std::string run;
   std::string benchmark_name;
@@ -123,6 +130,7 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn&
   int max_new_tokens = 0;
   int batch_size = 0;
   int threads = 0;
+  int top_logprobs = 20;
   FlagSet flags("acdc analyze",
                 "Scores every model that was ever in the run's archive on every task its pool "
                 "ever held, chooses task forces greedily, and measures Coverage on a held-out "
@@ -143,6 +151,8 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn&
   flags.AddInt("max-new-tokens", &max_new_tokens, "tokens per answer (default: the run's)", 0);
   flags.AddInt("batch-size", &batch_size, "prompts generated together (default: the run's)", 0);
   flags.AddInt("threads", &threads, "CPU threads (0: libtorch's choice)", 0);
+  flags.AddInt("top-logprobs", &top_logprobs,
+               "V' of self-certainty: the most likely next tokens it averages over", 1);
   flags.Require("benchmark");
   flags.Require("out");
   if (absl::Status status = flags.Parse(args); !status.ok()) return Fail(status);
@@ -179,6 +189,7 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn&
       max_new_tokens > 0 ? max_new_tokens : data->config.evaluation.max_new_tokens;
   options.settings.batch_size = batch_size > 0 ? batch_size : data->config.evaluation.batch_size;
   options.settings.threads = threads;
+  options.confidence_top_k = top_logprobs;
   RunSource& source_ref = **source;
   options.weights = [&](const ModelRecord& model) -> absl::StatusOr<std::string> {
     if (!model.location.empty() && model.location[0] == '/') return model.location;
@@ -186,14 +197,14 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn&
     if (IsDirectory(stored)) return stored;
     const std::string derived = absl::StrCat(work, "/", model.id);
     if (IsDirectory(derived)) return derived;
-    RETURN_IF_ERROR(ExportModel(source_ref, run, model.id, derived, merge));
+    RETURN_IF_ERROR(ExportModel(source_ref, run, model.id, derived, tools.merge));
     return derived;
   };
   ProgressLine progress("[acdc analyze] ");
   options.progress = [&](const std::string& stage, int done, int total) {
     progress.Update(absl::StrFormat("%s: %d/%d", stage, done, total));
   };
-  absl::StatusOr<Analysis> analysis = AnalyzeRun(*data, options, answer, merge);
+  absl::StatusOr<Analysis> analysis = AnalyzeRun(*data, options, tools);
   if (!analysis.ok()) return Fail(analysis.status());
   progress.Finish(absl::StrCat("done: ", analysis->items.size(), " answers"));
   RemoveTree(work);

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "common/tasks/task_answers.h"
+#include "coordinator/analysis/run_analysis.h"
 #include "coordinator/cli/model_replay.h"
 
 namespace acdc {
@@ -18,7 +18,6 @@ int RunRunCommand(const std::vector<std::string>& args);
 int RunModelsCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge);
 int RunTasksCommand(const std::vector<std::string>& args);
 int RunReportCommand(const std::vector<std::string>& args);
-int RunAnalyzeCommand(const std::vector<std::string>& args, const MergeRecipeFn& merge,
-                      const AnswerFn& answer);
+int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& tools);
 
 }  // namespace acdc

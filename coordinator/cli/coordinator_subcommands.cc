@@ -5,7 +5,7 @@
 
 namespace acdc {
 
-std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, LocalModelTools local,
+std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, ModelTools local,
                                                std::string self_binary) {
   return {
       {"coordinator", "daemons", "keep the archive and job queue, lease jobs to workers",
@@ -28,9 +28,7 @@ std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, LocalM
       {"tasks", "clients", "the tasks of a run: list, show", RunTasksCommand},
       {"analyze", "clients",
        "a run's task forces and their Coverage on a held-out benchmark, with controls",
-       [local](const std::vector<std::string>& args) {
-         return RunAnalyzeCommand(args, local.merge, local.answer);
-       }},
+       [local](const std::vector<std::string>& args) { return RunAnalyzeCommand(args, local); }},
       {"report", "clients", "a run's report as one self-contained HTML page", RunReportCommand},
       {"tokenize", "tools", "token ids of text (JSON lines), as Hugging Face tokenizers gives them",
        RunTokenizeCommand},

@@ -6,22 +6,17 @@
 #include <vector>
 
 #include "common/subcommand.h"
-#include "common/tasks/task_answers.h"
+#include "coordinator/analysis/run_analysis.h"
 #include "coordinator/cli/model_replay.h"
 #include "coordinator/evolution/run_controller.h"
 
 namespace acdc {
 
-// What the client commands do on this machine with the worker side's engines.
-struct LocalModelTools {
-  MergeRecipeFn merge;  // `models export` of deleted weights, the analysis' no-selection control
-  AnswerFn answer;      // the analysis' evaluations
-};
-
 // What the coordinator side cannot do itself (only the worker side has the merge engine, the
 // evaluator and the sandbox): `runs` checks recipes and reads TaskFamily directories, `local`
-// merges and answers on this machine. `self_binary` is the binary `up` starts daemons from.
-std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, LocalModelTools local,
+// merges (`models export` of deleted weights, the analysis), answers and scores on this machine.
+// `self_binary` is the binary `up` starts daemons from.
+std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, ModelTools local,
                                                std::string self_binary);
 
 }  // namespace acdc

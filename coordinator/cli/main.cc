@@ -34,13 +34,14 @@ std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
     return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
   };
   runs.read_task_program = [](const std::string& dir) { return acdc::ReadProgramTask(dir); };
-  acdc::LocalModelTools local;
+  acdc::ModelTools local;
   local.merge = [](const std::string& yaml, const std::string& out_dir) {
     absl::StatusOr<acdc::MergeRecipe> recipe = acdc::ParseMergeConfig(yaml, "a model's recipe");
     if (!recipe.ok()) return recipe.status();
     return acdc::MergeToDirectory(*recipe, out_dir, acdc::MergeOptions{}).status();
   };
   local.answer = acdc::AnswerLocally;
+  local.confidence = acdc::ScoreConfidenceLocally;
   std::vector<acdc::Subcommand> all =
       acdc::CoordinatorSubcommands(std::move(runs), std::move(local), self);
   for (acdc::Subcommand& command : acdc::WorkerSubcommands()) all.push_back(std::move(command));

@@ -143,6 +143,21 @@ class AnalyzeTest(unittest.TestCase):
                                    coverage(analysis["task_force"][n]))
         self.assertGreater(analysis["coverage"]["task_force_4"], 0,
                            "the models answer some of their own tasks")
+        # Best-of-N: per item, the task force member most confident in its answer (ties to the
+        # earliest; a null confidence, an empty reply, is never chosen).
+        force = analysis["task_force"]["4"]
+        lines = {(l["model"], l["item"]): l for l in items}
+        for by in ("logprob", "self_certainty"):
+            right = 0
+            for item in bench_items:
+                scored = [(lines[(m, item)][by], -k, m) for k, m in enumerate(force)
+                          if lines[(m, item)][by] is not None]
+                chosen = max(scored)[2] if scored else force[0]
+                right += lines[(chosen, item)]["correct"]
+            self.assertAlmostEqual(analysis["best_of_n"][by], right / len(bench_items), msg=by)
+        self.assertAlmostEqual(analysis["best_of_n"]["best_single"],
+                               sum(correct[members["best_single"][0]].values()) / len(bench_items))
+
         by_generation = analysis["coverage_by_generation"]
         self.assertEqual([g["generation"] for g in by_generation], [0, 1, 2, 3])
         self.assertAlmostEqual(by_generation[-1]["task_force_4"],

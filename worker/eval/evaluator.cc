@@ -33,17 +33,6 @@ absl::StatusOr<std::vector<int32_t>> EncodeUserTurn(const ChatModel& model,
   return model.tokenizer->Encode(rendered, /*add_special_tokens=*/false);
 }
 
-absl::StatusOr<std::vector<int>> PromptIds(const ChatModel& model, const Task& task,
-                                           const TaskInstance& instance) {
-  absl::StatusOr<std::vector<int32_t>> ids = EncodeUserTurn(model, instance);
-  if (!ids.ok()) {
-    return absl::Status(ids.status().code(),
-                        absl::StrCat("prompt of task ", task.id, " instance ", instance.id, ": ",
-                                     ids.status().message()));
-  }
-  return std::vector<int>(ids->begin(), ids->end());
-}
-
 // Every instance's prompt, shortest first, so that a batch holds prompts of similar length.
 absl::StatusOr<std::vector<Row>> SortedRows(const ChatModel& model,
                                             const std::vector<Task>& tasks) {
@@ -130,6 +119,17 @@ void Summarize(Evaluation& evaluation) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<int>> PromptIds(const ChatModel& model, const Task& task,
+                                           const TaskInstance& instance) {
+  absl::StatusOr<std::vector<int32_t>> ids = EncodeUserTurn(model, instance);
+  if (!ids.ok()) {
+    return absl::Status(ids.status().code(),
+                        absl::StrCat("prompt of task ", task.id, " instance ", instance.id, ": ",
+                                     ids.status().message()));
+  }
+  return std::vector<int>(ids->begin(), ids->end());
+}
 
 absl::StatusOr<Evaluation> Evaluate(ChatModel& model, const std::vector<Task>& tasks,
                                     const EvaluationOptions& options) {

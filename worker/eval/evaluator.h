@@ -26,7 +26,7 @@ struct EvaluationOptions {
   int max_new_tokens = 64;  // per response; an answer line comes early in a small model's reply
   double temperature = 0;   // 0: greedy; else seeded sampling (a sampled control of an analysis)
   uint64_t seed = 0;
-  SandboxOptions sandbox;   // where program tasks are scored
+  SandboxOptions sandbox;  // where program tasks are scored
   // Called after each batch with the instances done so far and in all (progress lines).
   std::function<void(int done, int total)> progress;
 };
@@ -61,6 +61,11 @@ struct Evaluation {
 // generation failure, or a program task that cannot be scored (no task.py, no sandbox).
 absl::StatusOr<Evaluation> Evaluate(ChatModel& model, const std::vector<Task>& tasks,
                                     const EvaluationOptions& options);
+
+// The token ids of the instance's prompt: its user turn rendered by the model's chat template,
+// with the assistant turn opened. Errors name the task and the instance.
+absl::StatusOr<std::vector<int>> PromptIds(const ChatModel& model, const Task& task,
+                                           const TaskInstance& instance);
 
 // `count` responses spread evenly over all instances, in task order: the same evaluation
 // always gives the same sample (a retried job reports what the first attempt did).

@@ -1,5 +1,6 @@
-// The evaluator behind common/tasks/task_answers.h's AnswerFn: loads the checkpoint on this
-// machine's CPU and answers the tasks (greedy, or sampled at a temperature with a seed).
+// The evaluator behind common/tasks/task_answers.h's AnswerFn and ConfidenceFn: loads the
+// checkpoint on this machine's CPU and answers the tasks (greedy, or sampled at a temperature
+// with a seed), or scores given responses teacher-forced.
 #pragma once
 
 #include <string>
@@ -12,5 +13,11 @@ namespace acdc {
 absl::StatusOr<std::vector<TaskAnswers>> AnswerLocally(const std::string& model_dir,
                                                        const std::vector<Task>& tasks,
                                                        const AnswerSettings& settings);
+
+// A response's tokens are its text encoded again (the decoded text of a generation re-encodes
+// to the same tokens for the tokenizers acdc runs), without the end-of-turn token.
+absl::StatusOr<std::vector<ResponseConfidence>> ScoreConfidenceLocally(
+    const std::string& model_dir, const Task& task, const std::vector<std::string>& responses,
+    int top_k);
 
 }  // namespace acdc

@@ -71,17 +71,19 @@ class TorchLanguageModel : public LanguageModel {
 
   absl::StatusOr<std::vector<std::vector<double>>> LogProbs(
       const std::vector<std::vector<int>>& sequences) override {
+    ASSIGN_OR_RETURN(std::vector<TokenLogProbs> scored, Score(sequences, 0));
     std::vector<std::vector<double>> out;
-    for (size_t i = 0; i < sequences.size(); ++i) {
-      RETURN_IF_ERROR(CheckIds(sequences[i], config().vocab_size, absl::StrCat("sequence ", i)));
-      try {
-        out.push_back(SequenceLogProbs(sequences[i]));
-      } catch (const c10::Error& e) {
-        return absl::InternalError(
-            absl::StrCat("log-probs of sequence ", i, ": ", e.what_without_backtrace()));
-      }
-    }
+    for (TokenLogProbs& sequence : scored) out.push_back(std::move(sequence.logprobs));
     return out;
+  }
+
+  absl::StatusOr<std::vector<TokenLogProbs>> ScoreTokens(
+      const std::vector<std::vector<int>>& sequences, int top_k) override {
+    if (top_k < 1 || top_k > config().vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("top_k ", top_k, " is not in [1, ", config().vocab_size, "]"));
+    }
+    return Score(sequences, top_k);
   }
 
   absl::StatusOr<std::vector<Generation>> Generate(const std::vector<std::vector<int>>& prompts,
@@ -111,10 +113,29 @@ class TorchLanguageModel : public LanguageModel {
                    at::TensorOptions().dtype(decoder_.dtype()).device(decoder_.device()));
   }
 
-  std::vector<double> SequenceLogProbs(const std::vector<int>& sequence) {
+  // Top-k sums only when top_k > 0.
+  absl::StatusOr<std::vector<TokenLogProbs>> Score(const std::vector<std::vector<int>>& sequences,
+                                                   int top_k) {
+    std::vector<TokenLogProbs> out;
+    for (size_t i = 0; i < sequences.size(); ++i) {
+      RETURN_IF_ERROR(CheckIds(sequences[i], config().vocab_size, absl::StrCat("sequence ", i)));
+      try {
+        out.push_back(SequenceLogProbs(sequences[i], top_k));
+      } catch (const c10::Error& e) {
+        return absl::InternalError(
+            absl::StrCat("log-probs of sequence ", i, ": ", e.what_without_backtrace()));
+      }
+    }
+    return out;
+  }
+
+  TokenLogProbs SequenceLogProbs(const std::vector<int>& sequence, int top_k) {
     at::InferenceMode guard;
     const int64_t n = static_cast<int64_t>(sequence.size());
-    std::vector<double> out(sequence.size(), std::numeric_limits<double>::quiet_NaN());
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    TokenLogProbs out;
+    out.logprobs.assign(sequence.size(), nan);
+    if (top_k > 0) out.top_sums.assign(sequence.size(), nan);
     if (n < 2) return out;
     std::vector<int64_t> ids64(sequence.begin(), sequence.end());
     at::Tensor ids = at::tensor(ids64, LongOptions()).unsqueeze(0);
@@ -125,7 +146,11 @@ class TorchLanguageModel : public LanguageModel {
     at::Tensor logp = at::log_softmax(decoder_.Logits(hidden[0].slice(0, 0, n - 1)), -1);
     at::Tensor picked =
         logp.gather(1, ids[0].slice(0, 1).unsqueeze(1)).squeeze(1).to(at::kDouble).cpu();
-    for (int64_t i = 1; i < n; ++i) out[i] = picked[i - 1].item<double>();
+    for (int64_t i = 1; i < n; ++i) out.logprobs[i] = picked[i - 1].item<double>();
+    if (top_k > 0) {
+      at::Tensor sums = std::get<0>(logp.topk(top_k, -1)).sum(-1).to(at::kDouble).cpu();
+      for (int64_t i = 1; i < n; ++i) out.top_sums[i] = sums[i - 1].item<double>();
+    }
     return out;
   }
 
@@ -232,6 +257,11 @@ class TorchLanguageModel : public LanguageModel {
 };
 
 }  // namespace
+
+absl::StatusOr<std::vector<TokenLogProbs>> LanguageModel::ScoreTokens(
+    const std::vector<std::vector<int>>& sequences, int top_k) {
+  return absl::UnimplementedError("this model gives no log-probabilities");
+}
 
 absl::StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& model_dir,
                                                                    const RuntimeOptions& options) {

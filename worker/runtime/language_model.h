@@ -37,6 +37,14 @@ struct Generation {
   std::string finish_reason;  // "stop" (EOS or a stop check) or "length"
 };
 
+// A sequence's token log-probabilities, and at each position the sum of the `top_k` largest
+// log-probabilities of the next-token distribution (self-certainty's ingredient); index 0 has
+// neither (NaN).
+struct TokenLogProbs {
+  std::vector<double> logprobs;  // logprobs[i] = log p(ids[i] | ids[<i])
+  std::vector<double> top_sums;  // top_sums[i] = Σ of the top_k log p(· | ids[<i])
+};
+
 // Called after each new token of a row with everything generated so far for that row;
 // returning true ends the row (stop strings are checked this way, on decoded text).
 using StopCheck = std::function<bool(size_t row, const std::vector<int>& generated)>;
@@ -54,6 +62,9 @@ class LanguageModel {
   // For each sequence, logprobs[i] = log p(ids[i] | ids[<i]) for i >= 1 (index 0 has none).
   virtual absl::StatusOr<std::vector<std::vector<double>>> LogProbs(
       const std::vector<std::vector<int>>& sequences) = 0;
+  // LogProbs with the top-k sums (top_k >= 1). UNIMPLEMENTED for models that have no logits.
+  virtual absl::StatusOr<std::vector<TokenLogProbs>> ScoreTokens(
+      const std::vector<std::vector<int>>& sequences, int top_k);
 
   // Generates for a batch of prompts of any lengths; each row's result equals what the same
   // prompt alone would give.

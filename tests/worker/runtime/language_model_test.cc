@@ -79,6 +79,27 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, MatchesTransformers,
                          ::testing::Values("llama_gqa", "llama_bias_tied", "llama3_rope", "qwen2",
                                            "mistral"));
 
+TEST(LanguageModelTest, ScoreTokensAddsTopKSumsToTheLogProbs) {
+  const std::vector<int> ids = Reference()["qwen2"]["logprobs"]["ids"].get<std::vector<int>>();
+  auto model = LoadOrDie("qwen2");
+  ASSERT_NE(model, nullptr);
+  auto plain = model->LogProbs({ids});
+  auto top1 = model->ScoreTokens({ids}, 1);
+  auto top3 = model->ScoreTokens({ids}, 3);
+  auto all = model->ScoreTokens({ids}, model->config().vocab_size);
+  ASSERT_TRUE(plain.ok() && top1.ok() && top3.ok() && all.ok()) << top1.status();
+  EXPECT_TRUE(std::isnan((*top1)[0].top_sums[0]));
+  for (size_t i = 1; i < ids.size(); ++i) {
+    EXPECT_DOUBLE_EQ((*top1)[0].logprobs[i], (*plain)[0][i]);
+    // The most likely token is at least as likely as the one that came.
+    EXPECT_GE((*top1)[0].top_sums[i], (*plain)[0][i] - 1e-9) << "position " << i;
+    // Adding two more (negative) log-probabilities lowers the sum.
+    EXPECT_LT((*top3)[0].top_sums[i], (*top1)[0].top_sums[i]);
+    EXPECT_LE((*all)[0].top_sums[i], (*top3)[0].top_sums[i]);
+  }
+  EXPECT_FALSE(model->ScoreTokens({ids}, 0).ok());
+}
+
 TEST(LanguageModelTest, Bf16StaysCloseToFp32) {
   const nlohmann::json expected = Reference()["llama_gqa"]["logprobs"];
   auto model = LoadOrDie("llama_gqa", "bf16");
