@@ -8,6 +8,7 @@
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "coordinator/archive/run_archive.h"
+#include "coordinator/cli/config_variables.h"
 #include "coordinator/store/rocksdb_kv_store.h"
 
 namespace acdc {
@@ -149,7 +150,8 @@ absl::StatusOr<std::string> RunSource::ResolveRun(const std::string& run) {
 }
 
 absl::StatusOr<v1::StartRunRequest> ReadStartRunRequest(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string yaml, ReadFileToString(path));
+  ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
+  ASSIGN_OR_RETURN(std::string yaml, ExpandConfigVariables(text, path, ProcessEnv));
   v1::StartRunRequest request;
   request.set_config_yaml(std::move(yaml));
   request.set_config_path(path);

@@ -40,7 +40,8 @@ struct RunSourceOptions {
 };
 
 // The StartRun request of the configuration file at `path` (its relative paths resolve against
-// the file's directory). NOT_FOUND naming the path when it cannot be read.
+// the file's directory; ${VARIABLES} are expanded here, config_variables.h). NOT_FOUND naming
+// the path when it cannot be read.
 absl::StatusOr<v1::StartRunRequest> ReadStartRunRequest(const std::string& path);
 
 // Adds --coordinator, --token-file, TLS, --data and --model-store.

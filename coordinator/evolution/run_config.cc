@@ -212,7 +212,7 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
     tasks->Paths("seed_tasks", &config.tasks.seed_tasks, base_dir);
     tasks->Int("initial_pool", &config.tasks.initial_pool, 1, 10'000'000);
     tasks->Int("pool_cap", &config.tasks.pool_cap, 1, 10'000'000);
-    tasks->Int("adapt_every", &config.tasks.adapt_every, 1, 1'000'000);
+    tasks->Int("adapt_every", &config.tasks.adapt_every, 0, 1'000'000);  // 0: never
     tasks->Int("new_per_adaptation", &config.tasks.new_per_adaptation, 0, 10'000'000);
     tasks->Double("easy_above", &config.tasks.easy_above, 0, 1);
     tasks->Double("novel_similar_probability", &config.tasks.novel_similar_probability, 0, 1);

@@ -749,7 +749,8 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
                                  {"survivors", survivors}},
                             batch);
   run.record.archive = survivors;
-  const bool adapt = generation > 0 && generation % run.config.tasks.adapt_every == 0;
+  const int every = run.config.tasks.adapt_every;  // 0: the pool never adapts (an ablation)
+  const bool adapt = every > 0 && generation > 0 && generation % every == 0;
   SetPhase(run, adapt ? "adapt" : "reevaluate");
   return true;
 }
