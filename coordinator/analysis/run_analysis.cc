@@ -257,6 +257,11 @@ absl::StatusOr<Analysis> Analyzer::Run() {
   shuffled.resize(std::min(shuffled.size(), static_cast<size_t>(n)));
   groups[absl::StrCat("random_", n)] = shuffled;
 
+  // The base the seeds were fine-tuned from: what every expert started as.
+  Progress("base", 0, 1);
+  RETURN_IF_ERROR(AnswerBenchmark("base", run_.config.base_model, options_.settings));
+  groups["base"] = {"base"};
+
   if (!options_.generalist.empty()) {
     Progress("generalist", 0, 1);
     RETURN_IF_ERROR(AnswerBenchmark("generalist", options_.generalist, options_.settings));

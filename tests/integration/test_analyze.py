@@ -134,6 +134,7 @@ class AnalyzeTest(unittest.TestCase):
                                                 "control-4"])
         self.assertEqual(len(members["no_selection_4"]), 4)
         self.assertEqual(members["seeds"], models[:4])
+        self.assertEqual(members["base"], ["base"])
         self.assertIsNone(analysis["coverage"]["generalist"])
         for group, value in analysis["coverage"].items():
             if value is not None:
