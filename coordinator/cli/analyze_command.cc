@@ -202,7 +202,10 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& to
   };
   ProgressLine progress("[acdc analyze] ");
   options.progress = [&](const std::string& stage, int done, int total) {
-    progress.Update(absl::StrFormat("%s: %d/%d", stage, done, total));
+    constexpr int kWidth = 24;
+    const int filled = total > 0 ? kWidth * done / total : 0;
+    progress.Update(absl::StrFormat("%s [%s%s] %d/%d", stage, std::string(filled, '#'),
+                                    std::string(kWidth - filled, '.'), done, total));
   };
   absl::StatusOr<Analysis> analysis = AnalyzeRun(*data, options, tools);
   if (!analysis.ok()) return Fail(analysis.status());
