@@ -36,6 +36,9 @@ def parse_args():
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--world", default=os.path.join(home, "small-world-v2"))
     p.add_argument("--out", default=os.path.join(home, "experiment"))
+    p.add_argument("--config", default=CONFIG,
+                   help="the run configuration (default: the shipped %(default)s); its seed "
+                        "tasks file sits beside it")
     p.add_argument("--generations", type=int, default=0, help="override (0: the config's)")
     p.add_argument("--no-ablation", action="store_true", help="skip the adapt_every: 0 runs")
     return p.parse_args()
@@ -43,7 +46,7 @@ def parse_args():
 
 def config_for(args, seed, adapt_every, directory):
     """The shipped configuration with this seed (and adaptation setting), its world explicit."""
-    with open(CONFIG) as f:
+    with open(args.config) as f:
         text = f.read()
     text = text.replace("${ACDC_HOME:-${HOME}/.cache/acdc}/small-world-v2", args.world)
     text = re.sub(r"(?m)^seed: \d+", "seed: %d" % seed, text)
@@ -55,7 +58,7 @@ def config_for(args, seed, adapt_every, directory):
     path = os.path.join(directory, "run.yaml")
     with open(path, "w") as f:
         f.write(text)
-    tasks = os.path.join(os.path.dirname(CONFIG), "small-world-tasks.jsonl")
+    tasks = os.path.join(os.path.dirname(args.config), "small-world-tasks.jsonl")
     with open(tasks) as src, open(os.path.join(directory, "small-world-tasks.jsonl"), "w") as dst:
         dst.write(src.read())
     return path
