@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/files.h"
 #include "common/status_macros.h"
 #include "common/tasks/builtin/rng.h"
 #include "common/tasks/grader.h"
@@ -155,12 +154,12 @@ absl::StatusOr<std::vector<std::string>> Analyzer::NoSelectionControl(
     ASSIGN_OR_RETURN(const std::string first, options_.weights(*seeds[static_cast<size_t>(a)]));
     ASSIGN_OR_RETURN(const std::string second, options_.weights(*seeds[static_cast<size_t>(b)]));
     const std::string name = absl::StrCat("no-selection-", k);
-    const std::string dir = absl::StrCat(options_.work_dir, "/", name);
-    RemoveTree(dir);  // a leftover of an interrupted analysis
+    const std::string dir = options_.scratch_model(name);
+    RETURN_IF_ERROR(tools_.discard(dir));  // a leftover of an interrupted analysis
     RETURN_IF_ERROR(
         tools_.merge(ChildRecipeYaml(run_.config, {first, second}, rng.Next() & 0x7fffffff), dir));
     RETURN_IF_ERROR(AnswerBenchmark(name, dir, options_.settings));
-    RemoveTree(dir);  // its answers are what the analysis keeps
+    RETURN_IF_ERROR(tools_.discard(dir));  // its answers are what the analysis keeps
     members.push_back(name);
   }
   return members;

@@ -37,8 +37,9 @@ struct AnalysisOptions {
   std::vector<int> sizes = {3, 8};  // task force sizes; the controls use the largest
   Task benchmark;                   // its instances are the items
   std::string generalist;           // a checkpoint directory; empty: none
-  std::string work_dir;             // the no-selection control's children are merged here
-  AnswerSettings settings;          // greedy answers (the sampled control changes temperature)
+  // Where the no-selection control's child `name` is merged to (for ModelTools::merge).
+  std::function<std::string(const std::string& name)> scratch_model;
+  AnswerSettings settings;  // greedy answers (the sampled control changes temperature)
   double control_temperature = 0.7;
   int confidence_top_k = 20;  // V′ of self-certainty (the OpenAI API's top_logprobs ceiling)
   // The directory holding a model's weights (seeds: their checkpoint; children: the store, or
@@ -53,11 +54,14 @@ struct Analysis {
   std::vector<nlohmann::json> items;  // items.jsonl: model, item, correct, answer
 };
 
-// What the analysis runs models with: answers, response confidences (best-of-N), merges.
+// What the analysis runs models with: answers, response confidences (best-of-N), merges (the
+// no-selection control's children) and discarding those children once answered. Models are
+// named by where the tools find them (a directory here, or a model-store id on workers).
 struct ModelTools {
   AnswerFn answer;
   ConfidenceFn confidence;
   MergeRecipeFn merge;
+  std::function<absl::Status(const std::string& model)> discard;
 };
 
 absl::StatusOr<Analysis> AnalyzeRun(const RunData& run, const AnalysisOptions& options,

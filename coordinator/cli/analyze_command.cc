@@ -1,8 +1,10 @@
 // `acdc analyze RUN (--data DIR | --coordinator ADDR --token-file F) --benchmark B --out DIR`:
 // the analysis of a run (coordinator/analysis/run_analysis.h) written as analysis.json and
-// items.jsonl, with a table of the figures on stdout. Models are answered and merged on this
-// machine (the worker side's evaluator and merge engine, in this process); a model whose
-// weights the run deleted is re-derived from its lineage first.
+// items.jsonl, with a table of the figures on stdout. With --data, models are answered and
+// merged on this machine (the worker side's evaluator and merge engine, in this process) and a
+// model whose weights the run deleted is re-derived from its lineage first; with --coordinator,
+// every evaluation and merge is a job on the coordinator's workers (remote_model_tools.h).
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -19,6 +21,7 @@
 #include "coordinator/analysis/run_analysis.h"
 #include "coordinator/cli/client_commands.h"
 #include "coordinator/cli/model_replay.h"
+#include "coordinator/cli/remote_model_tools.h"
 #include "coordinator/cli/run_source.h"
 
 namespace acdc {
@@ -120,7 +123,7 @@ void PrintTable(const json& summary, int n) {
 
 }  // namespace
 
-int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& tools) {
+int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& local_tools) {
   RunSourceOptions source_options;
   std::string run;
   std::string benchmark_name;
@@ -131,14 +134,15 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& to
   int batch_size = 0;
   int threads = 0;
   int top_logprobs = 20;
+  int job_timeout_s = 3600;
   FlagSet flags("acdc analyze",
                 "Scores every model that was ever in the run's archive on every task its pool "
                 "ever held, chooses task forces greedily, and measures Coverage on a held-out "
                 "benchmark of the task forces and of the controls (best single model, the seeds, "
                 "a generalist, the best seed sampled N times, N unselected children of seed "
                 "pairs, N random archived models), also over generations. Writes analysis.json "
-                "and items.jsonl to --out and prints the figures. Models are evaluated on this "
-                "machine.");
+                "and items.jsonl to --out and prints the figures. With --data, models are "
+                "evaluated on this machine; with --coordinator, as jobs on its workers.");
   flags.AddPositional("RUN", &run, "the run id");
   AddRunSourceFlags(flags, &source_options);
   flags.AddString("benchmark", &benchmark_name,
@@ -151,6 +155,8 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& to
   flags.AddInt("max-new-tokens", &max_new_tokens, "tokens per answer (default: the run's)", 0);
   flags.AddInt("batch-size", &batch_size, "prompts generated together (default: the run's)", 0);
   flags.AddInt("threads", &threads, "CPU threads (0: libtorch's choice)", 0);
+  flags.AddInt("job-timeout-s", &job_timeout_s,
+               "with --coordinator: how long one evaluation or merge job may take", 1, 1 << 30);
   flags.AddInt("top-logprobs", &top_logprobs,
                "V' of self-certainty: the most likely next tokens it averages over", 1);
   flags.Require("benchmark");
@@ -165,7 +171,9 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& to
   absl::StatusOr<Task> benchmark = LoadBenchmark(benchmark_name);
   if (!benchmark.ok()) return Fail(benchmark.status());
   if (benchmark->id.empty()) benchmark->id = benchmark->spec.value("benchmark", benchmark_name);
-  if (!generalist.empty() && !IsRegularFile(absl::StrCat(generalist, "/config.json"))) {
+  const bool remote = source_options.data_dir.empty();
+  if (!generalist.empty()) generalist = std::filesystem::absolute(generalist).string();
+  if (!remote && !generalist.empty() && !IsRegularFile(absl::StrCat(generalist, "/config.json"))) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--generalist: '", generalist, "' is not a checkpoint (no config.json)")));
   }
@@ -178,28 +186,57 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& to
   if (!data.ok()) return Fail(data.status());
   if (absl::Status status = EnsureDirectory(out); !status.ok()) return Fail(status);
   const std::string work = absl::StrCat(out, "/work");
-  if (absl::Status status = EnsureDirectory(work); !status.ok()) return Fail(status);
+  if (!remote) {
+    if (absl::Status status = EnsureDirectory(work); !status.ok()) return Fail(status);
+  }
 
   AnalysisOptions options;
   options.sizes = *sizes;
   options.benchmark = *std::move(benchmark);
   options.generalist = generalist;
-  options.work_dir = work;
   options.settings.max_new_tokens =
       max_new_tokens > 0 ? max_new_tokens : data->config.evaluation.max_new_tokens;
   options.settings.batch_size = batch_size > 0 ? batch_size : data->config.evaluation.batch_size;
   options.settings.threads = threads;
   options.confidence_top_k = top_logprobs;
   RunSource& source_ref = **source;
-  options.weights = [&](const ModelRecord& model) -> absl::StatusOr<std::string> {
-    if (!model.location.empty() && model.location[0] == '/') return model.location;
-    const std::string stored = absl::StrCat(source_ref.ModelStore(), "/", model.location);
-    if (IsDirectory(stored)) return stored;
-    const std::string derived = absl::StrCat(work, "/", model.id);
-    if (IsDirectory(derived)) return derived;
-    RETURN_IF_ERROR(ExportModel(source_ref, run, model.id, derived, tools.merge));
-    return derived;
-  };
+  ModelTools tools = local_tools;
+  if (remote) {
+    // Every model is answered by the coordinator's workers, named as they read it.
+    absl::StatusOr<std::unique_ptr<ControlClient>> client = ConnectForRuns(source_options);
+    if (!client.ok()) return Fail(client.status());
+    tools = RemoteModelTools(std::shared_ptr<ControlClient>(*std::move(client)),
+                             absl::Seconds(job_timeout_s));
+    options.scratch_model = [run](const std::string& name) {
+      return absl::StrCat("analysis-", run, "-", name);
+    };
+    options.weights = [](const ModelRecord& model) -> absl::StatusOr<std::string> {
+      if (model.weights_deleted) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "model ", model.id,
+            ": its weights were deleted (keep_weights); analyze with --data "
+            "on a machine that sees the model store (its lineage is merged again there)"));
+      }
+      return model.location;
+    };
+  } else {
+    tools.discard = [](const std::string& dir) {
+      RemoveTree(dir);
+      return absl::OkStatus();
+    };
+    options.scratch_model = [work](const std::string& name) {
+      return absl::StrCat(work, "/", name);
+    };
+    options.weights = [&](const ModelRecord& model) -> absl::StatusOr<std::string> {
+      if (!model.location.empty() && model.location[0] == '/') return model.location;
+      const std::string stored = absl::StrCat(source_ref.ModelStore(), "/", model.location);
+      if (IsDirectory(stored)) return stored;
+      const std::string derived = absl::StrCat(work, "/", model.id);
+      if (IsDirectory(derived)) return derived;
+      RETURN_IF_ERROR(ExportModel(source_ref, run, model.id, derived, tools.merge));
+      return derived;
+    };
+  }
   ProgressLine progress("[acdc analyze] ");
   options.progress = [&](const std::string& stage, int done, int total) {
     constexpr int kWidth = 24;

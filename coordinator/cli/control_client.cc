@@ -1,6 +1,7 @@
 #include "coordinator/cli/control_client.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 
 namespace acdc {
 void AddClientFlags(FlagSet& flags, ClientOptions* options) {
@@ -112,6 +113,27 @@ ControlClient::~ControlClient() {
     watches.swap(watches_);
   }
   for (auto& watch : watches) watch->reader.join();
+}
+
+absl::StatusOr<v1::JobOutcome> ControlClient::SubmitAndWait(const v1::JobSubmission& submission,
+                                                            absl::Duration timeout) {
+  absl::StatusOr<std::vector<std::string>> ids = Submit({submission});
+  if (!ids.ok()) return ids.status();
+  absl::Notification done;
+  v1::JobOutcome outcome;
+  absl::Status watch_status;
+  WatchAsync(
+      *ids, [&](const v1::JobOutcome& received) { outcome = received; },
+      [&](const absl::Status& status) {
+        watch_status = status;
+        done.Notify();
+      });
+  if (!done.WaitForNotificationWithTimeout(timeout)) {
+    return absl::DeadlineExceededError(absl::StrCat("job ", ids->front(), " did not finish within ",
+                                                    absl::FormatDuration(timeout)));
+  }
+  if (!watch_status.ok()) return watch_status;
+  return outcome;
 }
 
 }  // namespace acdc

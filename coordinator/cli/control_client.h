@@ -45,6 +45,10 @@ class ControlClient {
                   std::function<void(const v1::JobOutcome&)> on_outcome,
                   std::function<void(const absl::Status&)> on_done);
 
+  // Submits one job and waits up to `timeout` for its outcome (done or failed).
+  absl::StatusOr<v1::JobOutcome> SubmitAndWait(const v1::JobSubmission& submission,
+                                               absl::Duration timeout);
+
   const std::string& address() const { return address_; }
   // For calls made on stub() directly: the token, a deadline and, with `wait_for_ready`,
   // riding out a coordinator that is (re)starting.

@@ -5,7 +5,6 @@
 
 #include <iostream>
 
-#include "absl/synchronization/notification.h"
 #include "common/files.h"
 #include "common/tasks/task_file.h"
 #include "coordinator/cli/client_commands.h"
@@ -44,28 +43,6 @@ void AddSubmitFlags(FlagSet& flags, SubmitOptions* options) {
   flags.AddInt("timeout-s", &options->timeout_s, "how long to wait for the outcome", 1, 1 << 30);
 }
 
-absl::StatusOr<v1::JobOutcome> SubmitAndWait(ControlClient& client,
-                                             const v1::JobSubmission& submission,
-                                             absl::Duration timeout) {
-  absl::StatusOr<std::vector<std::string>> ids = client.Submit({submission});
-  if (!ids.ok()) return ids.status();
-  absl::Notification done;
-  v1::JobOutcome outcome;
-  absl::Status watch_status;
-  client.WatchAsync(
-      *ids, [&](const v1::JobOutcome& received) { outcome = received; },
-      [&](const absl::Status& status) {
-        watch_status = status;
-        done.Notify();
-      });
-  if (!done.WaitForNotificationWithTimeout(timeout)) {
-    return absl::DeadlineExceededError(absl::StrCat("job ", ids->front(), " did not finish within ",
-                                                    absl::FormatDuration(timeout)));
-  }
-  if (!watch_status.ok()) return watch_status;
-  return outcome;
-}
-
 // Submits `spec`, waits and prints the outcome; exit code 0 when the job is done.
 int Submit(const SubmitOptions& options, v1::JobSpec spec) {
   v1::JobSubmission submission;
@@ -74,7 +51,7 @@ int Submit(const SubmitOptions& options, v1::JobSpec spec) {
   absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(options.client);
   if (!client.ok()) return Fail(client.status());
   absl::StatusOr<v1::JobOutcome> outcome =
-      SubmitAndWait(**client, submission, absl::Seconds(options.timeout_s));
+      (*client)->SubmitAndWait(submission, absl::Seconds(options.timeout_s));
   if (!outcome.ok()) return Fail(outcome.status());
   std::string json;
   google::protobuf::util::JsonPrintOptions print;

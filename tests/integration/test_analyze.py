@@ -192,6 +192,49 @@ class AnalyzeTest(unittest.TestCase):
         # A blank page measures ~0.0003, this report ~0.02.
         self.assertGreater(inked_share(shot), 0.005, "the screenshot is not blank")
 
+    def test_analysis_through_the_coordinator_equals_the_local_one(self):
+        """--coordinator: every evaluation, merge and confidence is a job on the workers; then,
+        the coordinator stopped, --data does the same work in-process: the same figures."""
+        cluster = cl.Cluster(self)
+        cluster.start_coordinator()
+        store = os.path.join(cluster.workdir, "models")
+        for _ in range(2):
+            cluster.start_worker(slots=1, extra=["--model-store", store, "--eval-threads", "1"])
+        cluster.wait_workers(2, timeout=60)
+        config = test_run.write_config(cluster.workdir, generations=2)
+        client = ["--coordinator", cluster.address, "--token-file", cluster.token_file]
+        res = self.acdc("run", "start", config, *client)
+        self.assertEqual(res.returncode, 0, res.describe())
+        run = res.json["run"]
+        res = self.acdc("run", "wait", run, *client, timeout=150)
+        self.assertEqual(res.returncode, 0, res.describe())
+        benchmark = os.path.join(self.workdir, "bench.jsonl")
+        with open(benchmark, "w") as f:
+            for a, b in [(2, 3), (10, 4), (7, 7), (31, 12), (5, 40), (8, 8)]:
+                f.write(json.dumps({"question": "Add: %d + %d" % (a, b), "answer": str(a + b),
+                                    "grader": "numeric"}) + "\n")
+                f.write(json.dumps({"question": "Reverse: %s" % ("abcdefgh"[a % 5:a % 5 + 3]),
+                                    "answer": "abcdefgh"[a % 5:a % 5 + 3][::-1]}) + "\n")
+        remote = os.path.join(self.workdir, "remote")
+        res = self.acdc("analyze", run, *client, "--benchmark", benchmark, "--n", "2,3",
+                        "--out", remote, timeout=170)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertEqual(cluster.term_coordinator(), 0)
+        local = os.path.join(self.workdir, "local")
+        res = self.acdc("analyze", run, "--data", cluster.data_dir, "--model-store", store,
+                        "--benchmark", benchmark, "--n", "2,3", "--threads", "1", "--out", local,
+                        timeout=170)
+        self.assertEqual(res.returncode, 0, res.describe())
+        figures = []
+        for directory in (remote, local):
+            with open(os.path.join(directory, "analysis.json")) as f:
+                figures.append(json.load(f))
+        for key in ("models", "global_tasks", "global_skills", "task_force", "coverage",
+                    "members", "coverage_by_generation", "best_of_n"):
+            self.assertEqual(figures[0][key], figures[1][key], key)
+        leftovers = [m for m in os.listdir(store) if m.startswith("analysis-")]
+        self.assertEqual(leftovers, [], "the no-selection children are removed once answered")
+
     def test_bad_input_names_the_flag(self):
         res = self.acdc("analyze", "run-x", "--data", self.workdir, "--benchmark",
                         "/nonexistent.jsonl", "--out", os.path.join(self.workdir, "o"))

@@ -14,8 +14,7 @@ absl::StatusOr<std::vector<TaskAnswers>> AnswerLocally(const std::string& model_
                                                        const std::vector<Task>& tasks,
                                                        const AnswerSettings& settings);
 
-// A response's tokens are its text encoded again (the decoded text of a generation re-encodes
-// to the same tokens for the tokenizers acdc runs), without the end-of-turn token.
+// ScoreConfidence (response_confidence.h) with the checkpoint in `model_dir`.
 absl::StatusOr<std::vector<ResponseConfidence>> ScoreConfidenceLocally(
     const std::string& model_dir, const Task& task, const std::vector<std::string>& responses,
     int top_k);

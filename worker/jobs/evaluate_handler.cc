@@ -4,6 +4,7 @@
 #include "common/status_macros.h"
 #include "common/tasks/task.h"
 #include "worker/eval/evaluator.h"
+#include "worker/eval/response_confidence.h"
 
 namespace acdc {
 namespace {
@@ -26,6 +27,29 @@ absl::StatusOr<std::vector<Task>> ParseTasks(const v1::EvaluateJob& job) {
   return tasks;
 }
 
+// score_responses: the confidence of given responses to the job's single task.
+absl::StatusOr<v1::JobOutput> ConfidenceOutput(const v1::EvaluateJob& job,
+                                               const std::vector<Task>& tasks, ChatModel& model) {
+  if (tasks.size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("score_responses needs exactly one task, got ", tasks.size()));
+  }
+  const std::vector<std::string> responses(job.score_responses().begin(),
+                                           job.score_responses().end());
+  const int top_k = job.confidence_top_k() > 0 ? static_cast<int>(job.confidence_top_k()) : 20;
+  ASSIGN_OR_RETURN(std::vector<ResponseConfidence> scored,
+                   ScoreConfidence(model, tasks[0], responses, top_k));
+  v1::JobOutput output;
+  output.mutable_evaluate()->set_model_id(job.model_id());
+  v1::TaskScore* score = output.mutable_evaluate()->add_scores();
+  score->set_task_id(tasks[0].id);
+  for (const ResponseConfidence& confidence : scored) {
+    score->add_instance_logprobs(confidence.logprob);
+    score->add_instance_self_certainties(confidence.self_certainty);
+  }
+  return output;
+}
+
 v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
                      const ModelCache::Lookup& lookup) {
   v1::JobOutput output;
@@ -40,6 +64,7 @@ v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
     for (const InstanceResult& instance : task.instances) {
       score->add_instance_scores(instance.score);
       score->add_instance_errors(instance.error);
+      if (job.return_responses()) score->add_instance_responses(instance.response);
     }
   }
   for (std::string& response :
@@ -65,7 +90,18 @@ absl::StatusOr<v1::JobOutput> EvaluateHandler::Run(const v1::JobSpec& spec) {
     metrics_->ModelCacheLookup(lookup.loaded, static_cast<double>(cache_->cached_bytes()),
                                cache_->cached_models());
   }
+  if (job.score_responses_size() > 0) {
+    absl::StatusOr<v1::JobOutput> scored = ConfidenceOutput(job, tasks, *lookup.model);
+    if (!scored.ok()) {
+      return absl::Status(
+          scored.status().code(),
+          absl::StrCat("scoring responses of ", job.model_id(), ": ", scored.status().message()));
+    }
+    return scored;
+  }
   EvaluationOptions options;
+  options.temperature = job.temperature();
+  options.seed = job.seed();
   options.batch_size =
       job.batch_size() > 0 ? static_cast<int>(job.batch_size()) : options_.batch_size;
   options.max_new_tokens =
