@@ -365,7 +365,16 @@ void RunController::Loop() {
       if (run != runs_.end()) run->second->outcomes[outcome.job_id()] = std::move(outcome);
     }
     for (auto& [id, run] : runs_) {
-      if (run->record.state == RunState::kRunning) Advance(*run);
+      if (run->record.state == RunState::kRunning) {
+        Advance(*run);
+      } else if (!run->outcomes.empty()) {
+        // Late outcomes of a run that ended (its last removal of weights): folded in, so that
+        // neither the inbox table nor the jobs-outstanding gauge keeps them.
+        KvBatch batch;
+        FoldOutcomes(*run, batch);
+        log_->Append(std::move(batch));
+        PublishMetrics(*run);
+      }
     }
   }
 }
