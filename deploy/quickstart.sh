@@ -12,7 +12,8 @@
 # For the suite's smoke run (a reduced configuration on the test fixture's world):
 # ACDC_QUICKSTART_CONFIG and ACDC_QUICKSTART_DIR replace the configuration and the run's
 # directory, ACDC_QUICKSTART_WORLD names an already built small world (nothing is seeded), and
-# ACDC_QUICKSTART_SKIP_BUILD=1 uses the build as it is.
+# ACDC_QUICKSTART_SKIP_BUILD=1 uses the build as it is, and ACDC_QUICKSTART_N sets the task
+# force sizes (3,8; the controls use the largest).
 set -euo pipefail
 # shellcheck source=deploy/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -45,10 +46,18 @@ run=$("$bin" run list --data "$run_dir/data" | sed -n 's/.*"id":"\([^"]*\)".*/\1
 "$bin" run export "$run" --data "$run_dir/data" --out "$run_dir/export" >/dev/null
 "$VENV/bin/python" "$ACDC_ROOT/deploy/run_table.py" "$run_dir/export"
 
-log "quickstart [3/4] analysis: every archived model on every task the pool ever held, the task"
-log "forces, and Coverage on the held-out small-world benchmark against the controls."
-"$bin" analyze "$run" --data "$run_dir/data" --benchmark small-world \
-  --generalist "$world/generalist" --out "$run_dir/analysis"
+# The analysis is done again only when the run moved on since the last one.
+state=$("$bin" run status "$run" --data "$run_dir/data")
+if [[ -r $run_dir/analysis/analysis.json && -r $run_dir/analysis/run-status.json &&
+  $(cat "$run_dir/analysis/run-status.json") == "$state" ]]; then
+  log "quickstart [3/4] analysis: the run has not changed since $run_dir/analysis was written"
+else
+  log "quickstart [3/4] analysis: every archived model on every task the pool ever held, the"
+  log "task forces, and Coverage on the held-out small-world benchmark against the controls."
+  "$bin" analyze "$run" --data "$run_dir/data" --benchmark small-world \
+    --generalist "$world/generalist" --n "${ACDC_QUICKSTART_N:-3,8}" --out "$run_dir/analysis"
+  printf '%s\n' "$state" >"$run_dir/analysis/run-status.json"
+fi
 
 log "quickstart [4/4] report"
 "$bin" report "$run" --data "$run_dir/data" --analysis "$run_dir/analysis" --out "$run_dir/report"

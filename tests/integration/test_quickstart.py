@@ -28,7 +28,8 @@ class QuickstartTest(unittest.TestCase):
 
     def quickstart(self, config, run_dir):
         env = dict(os.environ, ACDC_QUICKSTART_SKIP_BUILD="1", ACDC_QUICKSTART_WORLD=SMALL_WORLD,
-                   ACDC_QUICKSTART_CONFIG=config, ACDC_QUICKSTART_DIR=run_dir)
+                   ACDC_QUICKSTART_CONFIG=config, ACDC_QUICKSTART_DIR=run_dir,
+                   ACDC_QUICKSTART_N="2,3")
         return cl.run_command(["bash", QUICKSTART], 400, env=env)
 
     def test_smoke_run_prints_the_tables_and_writes_the_report(self):
@@ -37,7 +38,7 @@ class QuickstartTest(unittest.TestCase):
         res = self.quickstart(config, run_dir)
         self.assertEqual(res.returncode, 0, res.describe())
         self.assertIn("best fitness", res.stdout, "the run's table")
-        self.assertIn("task_force_8", res.stdout, "the analysis' table")
+        self.assertIn("task_force_3", res.stdout, "the analysis' table")
         self.assertIn("quickstart [3/4]", res.stderr, "progress names the stages")
         self.assertIn("open the report: %s/report/index.html" % run_dir, res.stderr)
         with open(os.path.join(run_dir, "analysis", "analysis.json")) as f:
@@ -51,6 +52,8 @@ class QuickstartTest(unittest.TestCase):
         again = self.quickstart(config, run_dir)
         self.assertEqual(again.returncode, 0, again.describe())
         self.assertIn("resuming run", again.stderr, "a second call finds the run in its directory")
+        self.assertIn("has not changed", again.stderr, "and does not analyze it again")
+        self.assertIn("best fitness", again.stdout)
 
 
 if __name__ == "__main__":
