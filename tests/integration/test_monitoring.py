@@ -1,0 +1,143 @@
+"""The shipped Prometheus files against the real thing: promtool checks the scrape config and the
+rules and runs the rules' unit tests; a real Prometheus, loading the shipped rules, scrapes a
+live coordinator and worker through a reduced coevolution run, and every recording and alert
+expression evaluates through its HTTP API without error; every acdc metric the rules name is
+one the daemons export.
+
+Run:  cd tests/integration && ACDC_SMALL_WORLD=/path/to/small_world \
+      python3 -m unittest -v test_monitoring
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import unittest
+import urllib.parse
+
+import cluster as cl
+import test_run
+
+PROMETHEUS_DIR = os.path.join(cl.REPO_ROOT, "deploy", "prometheus")
+RULES = os.path.join(PROMETHEUS_DIR, "rules", "acdc.rules.yml")
+SMALL_WORLD = os.environ.get("ACDC_SMALL_WORLD", "")
+
+
+def rule_expressions():
+    """(name, expr) of every rule in the shipped rules file (one-line expressions)."""
+    rules, name = [], None
+    with open(RULES) as f:
+        for line in f:
+            match = re.match(r"\s*- (?:record|alert): (\S+)", line)
+            if match:
+                name = match.group(1)
+            match = re.match(r"\s*expr: (.+)$", line)
+            if match:
+                rules.append((name, match.group(1).strip()))
+    return rules
+
+
+def exported_names(text):
+    """Metric family names in Prometheus text: histograms by their base name too."""
+    names = set()
+    for sample, _, _ in cl.parse_metrics(text):
+        names.add(sample)
+        names.add(re.sub(r"_(bucket|sum|count)$", "", sample))
+    return names
+
+
+class MonitoringTest(unittest.TestCase):
+    def promtool(self, *args):
+        promtool = shutil.which("promtool")
+        if promtool is None:
+            self.skipTest("no promtool (Debian package prometheus, in deploy/debian-packages.txt)")
+        res = subprocess.run([promtool] + list(args), cwd=PROMETHEUS_DIR, capture_output=True,
+                             text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        return res.stdout
+
+    def test_promtool_checks_the_config_and_the_rules_and_runs_their_tests(self):
+        self.assertIn("SUCCESS", self.promtool("check", "config", "prometheus.yml"))
+        self.assertIn("10 rules found", self.promtool("check", "rules", "rules/acdc.rules.yml"))
+        self.assertIn("SUCCESS", self.promtool("test", "rules", "tests/acdc.rules.test.yml"))
+
+    def test_live_prometheus_evaluates_every_rule_on_a_run(self):
+        prometheus = shutil.which("prometheus")
+        if prometheus is None:
+            self.skipTest("no prometheus (Debian package prometheus)")
+        if not SMALL_WORLD:
+            self.skipTest("ACDC_SMALL_WORLD is not set")
+        c = cl.Cluster(self)
+        c.start_coordinator()
+        store = os.path.join(c.workdir, "models")
+        worker = c.start_worker(slots=1, extra=["--model-store", store])
+        c.wait_workers(1, timeout=60)
+
+        prom_port = cl.free_port()
+        config = os.path.join(c.workdir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 500ms\n  scrape_timeout: 500ms\n"
+                    "  evaluation_interval: 1s\n"
+                    "rule_files:\n  - %s\n"
+                    "scrape_configs:\n"
+                    "  - job_name: acdc-coordinator\n"
+                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
+                    "  - job_name: acdc-workers\n"
+                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
+                    % (RULES, c.metrics_port, worker.metrics_port))
+        prom = cl.Daemon("prometheus", [
+            prometheus, "--config.file=" + config,
+            "--storage.tsdb.path=" + os.path.join(c.workdir, "prometheus-data"),
+            "--web.listen-address=127.0.0.1:%d" % prom_port, "--log.level=warn"],
+            os.path.join(c.workdir, "prometheus.log"))
+        c.daemons.append(prom)
+        base = "http://127.0.0.1:%d" % prom_port
+        cl.wait_until(lambda: prom.alive() and cl.http_get(base + "/-/ready", timeout=2),
+                      30, interval=0.2, what="prometheus /-/ready")
+
+        def query(expr):
+            body = json.loads(cl.http_get(
+                base + "/api/v1/query?" + urllib.parse.urlencode({"query": expr}), timeout=5))
+            self.assertEqual(body.get("status"), "success", "%s: %s" % (expr, body))
+            return body["data"]["result"]
+
+        cl.wait_until(lambda: len(query("up == 1")) == 2, 30, interval=0.2,
+                      what="prometheus to scrape both daemons")
+        client = ["--coordinator", c.address, "--token-file", c.token_file]
+        config_path = test_run.write_config(c.workdir)
+        res = cl.run_command([c.binary, "run", "start", config_path] + client, 60)
+        self.assertEqual(res.returncode, 0, res.describe())
+        run = res.json["run"]
+        res = cl.run_command([c.binary, "run", "wait", run] + client, 150)
+        self.assertEqual(res.returncode, 0, res.describe())
+
+        exported = exported_names(c.coordinator_metrics()) | exported_names(
+            c.worker_metrics(worker))
+        for name, expr in rule_expressions():
+            for metric in re.findall(r"\bacdc_[a-z_]+", expr):
+                self.assertIn(re.sub(r"_(bucket|sum|count)$", "", metric), exported,
+                              "rule %s names %s, which no daemon exports" % (name, metric))
+
+        for name, expr in rule_expressions():
+            query(expr)  # evaluates without error
+
+        def busy():
+            result = query("acdc:cluster_busy_fraction:avg5m")
+            return result and float(result[0]["value"][1]) > 0
+
+        try:
+            cl.wait_until(busy, 30, interval=0.5, what="the recorded busy fraction to be > 0")
+        except TimeoutError:
+            self.fail("busy fraction %s; busy slots seen %s" % (
+                query("acdc:cluster_busy_fraction:avg5m"),
+                query("max_over_time(acdc_worker_busy_slots[5m])")))
+        # A healthy run fires none of the alerts.
+        body = json.loads(cl.http_get(base + "/api/v1/alerts", timeout=5))
+        firing = [a["labels"]["alertname"] for a in body["data"]["alerts"]
+                  if a["state"] == "firing"]
+        self.assertEqual(firing, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
