@@ -1,8 +1,9 @@
-"""The shipped Prometheus files against the real thing: promtool checks the scrape config and the
-rules and runs the rules' unit tests; a real Prometheus, loading the shipped rules, scrapes a
-live coordinator and worker through a reduced coevolution run, and every recording and alert
-expression evaluates through its HTTP API without error; every acdc metric the rules name is
-one the daemons export.
+"""The shipped Prometheus and Grafana files against the real thing: promtool checks the scrape
+config and the rules and runs the rules' unit tests; the dashboards are what their generator
+writes; a real Prometheus, loading the shipped rules, scrapes a live coordinator and worker
+through a reduced coevolution run, and every recording and alert expression and every dashboard
+panel query evaluates through its HTTP API without error, panels with data (but for those a
+healthy run leaves empty); every acdc metric they name is one the daemons export.
 
 Run:  cd tests/integration && ACDC_SMALL_WORLD=/path/to/small_world \
       python3 -m unittest -v test_monitoring
@@ -13,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import unittest
 import urllib.parse
 
@@ -38,6 +40,40 @@ def rule_expressions():
     return rules
 
 
+DASHBOARDS = os.path.join(cl.REPO_ROOT, "deploy", "grafana", "dashboards")
+# Panel queries that are empty in a healthy run, and why.
+EMPTY_WHEN_HEALTHY = {
+    "Requeues by reason (per minute)": "no job is requeued",
+    "RPC errors (per minute)": "no call fails",
+}
+
+
+def panel_queries():
+    """(dashboard, panel title, expr) of every panel target, Grafana's variables filled in."""
+    queries = []
+    for name in sorted(os.listdir(DASHBOARDS)):
+        with open(os.path.join(DASHBOARDS, name)) as f:
+            model = json.load(f)
+        for panel in model["panels"]:
+            for target in panel["targets"]:
+                expr = target["expr"].replace("$__rate_interval", "1m").replace('"$run"', '".*"')
+                queries.append((name, panel["title"], expr))
+    return queries
+
+
+def registered_names():
+    """Metric names the daemons' code registers (those that appear only after an event, like a
+    requeue or an RPC error, are in no healthy run's exposition)."""
+    names = set()
+    for side in ("coordinator", "worker"):
+        for root, _, files in os.walk(os.path.join(cl.REPO_ROOT, side)):
+            for name in files:
+                if name.endswith(".cc"):
+                    with open(os.path.join(root, name)) as f:
+                        names.update(re.findall(r'\.Name\("(acdc_[a-z_]+)"\)', f.read()))
+    return names
+
+
 def exported_names(text):
     """Metric family names in Prometheus text: histograms by their base name too."""
     names = set()
@@ -61,6 +97,20 @@ class MonitoringTest(unittest.TestCase):
         self.assertIn("SUCCESS", self.promtool("check", "config", "prometheus.yml"))
         self.assertIn("10 rules found", self.promtool("check", "rules", "rules/acdc.rules.yml"))
         self.assertIn("SUCCESS", self.promtool("test", "rules", "tests/acdc.rules.test.yml"))
+
+    def test_dashboards_are_what_their_generator_writes(self):
+        res = subprocess.run([sys.executable, os.path.join(cl.REPO_ROOT, "deploy", "grafana",
+                                                           "make_dashboards.py"), "--check"],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for name in os.listdir(DASHBOARDS):
+            with open(os.path.join(DASHBOARDS, name)) as f:
+                model = json.load(f)
+            variables = [v["name"] for v in model["templating"]["list"]]
+            self.assertIn("datasource", variables, name)
+            for panel in model["panels"]:
+                self.assertIn(panel["type"], ("timeseries", "stat"), panel["title"])
+                self.assertEqual(panel["datasource"]["uid"], "${datasource}", panel["title"])
 
     def test_live_prometheus_evaluates_every_rule_on_a_run(self):
         prometheus = shutil.which("prometheus")
@@ -114,10 +164,13 @@ class MonitoringTest(unittest.TestCase):
 
         exported = exported_names(c.coordinator_metrics()) | exported_names(
             c.worker_metrics(worker))
-        for name, expr in rule_expressions():
+        registered = registered_names()
+        for name, expr in rule_expressions() + [(t, e) for _, t, e in panel_queries()]:
             for metric in re.findall(r"\bacdc_[a-z_]+", expr):
-                self.assertIn(re.sub(r"_(bucket|sum|count)$", "", metric), exported,
-                              "rule %s names %s, which no daemon exports" % (name, metric))
+                base_name = re.sub(r"_(bucket|sum|count)$", "", metric)
+                known = exported if name not in EMPTY_WHEN_HEALTHY else exported | registered
+                self.assertIn(base_name, known,
+                              "%s names %s, which no daemon exports" % (name, metric))
 
         for name, expr in rule_expressions():
             query(expr)  # evaluates without error
@@ -132,6 +185,12 @@ class MonitoringTest(unittest.TestCase):
             self.fail("busy fraction %s; busy slots seen %s" % (
                 query("acdc:cluster_busy_fraction:avg5m"),
                 query("max_over_time(acdc_worker_busy_slots[5m])")))
+        # Every dashboard panel evaluates, with data unless a healthy run has none.
+        empty = []
+        for dashboard, title, expr in panel_queries():
+            if not query(expr) and title not in EMPTY_WHEN_HEALTHY:
+                empty.append("%s: %s: %s" % (dashboard, title, expr))
+        self.assertEqual(empty, [], "panels without data")
         # A healthy run fires none of the alerts.
         body = json.loads(cl.http_get(base + "/api/v1/alerts", timeout=5))
         firing = [a["labels"]["alertname"] for a in body["data"]["alerts"]
