@@ -18,8 +18,8 @@
 #include "worker/job_runner.h"
 #include "worker/jobs/diag_handler.h"
 #include "worker/jobs/evaluate_handler.h"
-#include "worker/jobs/merge_handler.h"
 #include "worker/jobs/inspect_models_handler.h"
+#include "worker/jobs/merge_handler.h"
 #include "worker/jobs/remove_models_handler.h"
 #include "worker/model_store.h"
 #include "worker/runtime/devices.h"
@@ -112,6 +112,17 @@ std::unique_ptr<JobHandler> MakeEvaluateHandler(const EvalSettings& eval,
                                            eval.handler, metrics);
 }
 
+// Free device memory moves with the model cache and resident parents: it is sampled this often,
+// not read once at start-up.
+constexpr absl::Duration kDeviceMemorySampling = absl::Seconds(10);
+
+void SampleDeviceMemory(const std::vector<v1::Device>& devices, WorkerMetrics& metrics) {
+  for (const v1::Device& device : devices) {
+    metrics.SetDeviceMemory(device.name(), static_cast<double>(device.total_memory_bytes()),
+                            static_cast<double>(device.free_memory_bytes()));
+  }
+}
+
 absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
     const MergeSettings& merge, const EvalSettings& eval, const std::vector<v1::Device>& devices,
     WorkerMetrics* metrics) {
@@ -194,10 +205,7 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
   options.devices = DescribeDevices();
 
   WorkerMetrics metrics;
-  for (const v1::Device& device : options.devices) {
-    metrics.SetDeviceMemory(device.name(), static_cast<double>(device.total_memory_bytes()),
-                            static_cast<double>(device.free_memory_bytes()));
-  }
+  SampleDeviceMemory(options.devices, metrics);
   std::unique_ptr<MetricsEndpoint> endpoint;
   if (!metrics_address.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
@@ -223,10 +231,15 @@ int RunWorkerCommand(const std::vector<std::string>& args) {
     result = agent.Run();
     finished = true;
   });
+  absl::Time sampled = absl::Now();
   while (!finished) {
     if (WaitForShutdownSignal(absl::Milliseconds(200)) != 0) {
       agent.Drain();
       break;
+    }
+    if (absl::Now() - sampled >= kDeviceMemorySampling) {
+      SampleDeviceMemory(DescribeDevices(), metrics);
+      sampled = absl::Now();
     }
   }
   serve.join();

@@ -857,6 +857,7 @@ void RunController::PublishMetrics(const Run& run) const {
   }
   const double mean = run.record.archive.empty() ? 0 : sum / run.record.archive.size();
   metrics_->SetState(run.record.id, RunStateName(run.record.state));
+  metrics_->SetPhase(run.record.id, run.record.phase);
   metrics_->SetProgress(run.record.id, run.record.generation, run.record.archive.size(), best,
                         mean);
   for (TaskState state :

@@ -9,6 +9,11 @@ RunMetrics::RunMetrics(prometheus::Registry& registry)
                  .Name("acdc_run_state")
                  .Help("1 for a run's state (running, stopped, done, failed), 0 for the others.")
                  .Register(registry)),
+      phase_(prometheus::BuildGauge()
+                 .Name("acdc_run_phase")
+                 .Help("1 for the phase a run is in (inspect, grow, evaluate, select, adapt, "
+                       "reevaluate, done), 0 for the others.")
+                 .Register(registry)),
       generation_(prometheus::BuildGauge()
                       .Name("acdc_run_generation")
                       .Help("The generation a run is in (0 while it builds its first archive).")
@@ -59,6 +64,13 @@ void RunMetrics::SetProgress(const std::string& run, int generation, size_t arch
 void RunMetrics::SetState(const std::string& run, const std::string& state) {
   for (const char* name : {"running", "stopped", "done", "failed"}) {
     state_.Add({{"run", run}, {"state", name}}).Set(state == name ? 1 : 0);
+  }
+}
+
+void RunMetrics::SetPhase(const std::string& run, const std::string& phase) {
+  for (const char* name :
+       {"inspect", "grow", "evaluate", "select", "adapt", "reevaluate", "done"}) {
+    phase_.Add({{"run", run}, {"phase", name}}).Set(phase == name ? 1 : 0);
   }
 }
 

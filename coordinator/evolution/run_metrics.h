@@ -25,6 +25,9 @@ class RunMetrics {
   void SetJobsOutstanding(const std::string& run, double count);
   // 1 for the run's state (running, stopped, done, failed), 0 for the others.
   void SetState(const std::string& run, const std::string& state);
+  // 1 for the run's phase (inspect, grow, evaluate, select, adapt, reevaluate, done), 0 for the
+  // others.
+  void SetPhase(const std::string& run, const std::string& phase);
   // outcome: archived, rejected (gibberish), failed, retired (evaluated, not selected)
   void Child(const std::string& run, const std::string& outcome);
   void GenerationDone(const std::string& run, absl::Duration duration);
@@ -32,6 +35,7 @@ class RunMetrics {
 
  private:
   prometheus::Family<prometheus::Gauge>& state_;
+  prometheus::Family<prometheus::Gauge>& phase_;
   prometheus::Family<prometheus::Gauge>& generation_;
   prometheus::Family<prometheus::Gauge>& archive_size_;
   prometheus::Family<prometheus::Gauge>& tasks_;

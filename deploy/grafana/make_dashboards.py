@@ -20,6 +20,7 @@ RATE = "$__rate_interval"
 RUN = [
     ("Generation", "none", [("{{run}}", 'acdc_run_generation{run=~"$run"}')], "stat"),
     ("State", "none", [("{{run}} {{state}}", 'acdc_run_state{run=~"$run"} == 1')], "stat"),
+    ("Phase", "none", [("{{run}} {{phase}}", 'acdc_run_phase{run=~"$run"} == 1')], "stat"),
     ("Archive size", "none", [("{{run}}", 'acdc_run_archive_size{run=~"$run"}')], "timeseries"),
     ("Task pool by state", "none",
      [("{{run}} {{state}}", 'acdc_run_tasks{run=~"$run"}')], "timeseries"),

@@ -161,6 +161,8 @@ class RunTest(unittest.TestCase):
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_generation", run=run), 3)
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_state", run=run, state="done"), 1)
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_state", run=run, state="running"), 0)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_phase", run=run, phase="done"), 1)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_phase", run=run), 1, "one phase at once")
         self.assertEqual(cl.metric_sum(metrics, "acdc_run_archive_size", run=run), 6)
         # The last removal of weights may still run as the run ends; then the gauge falls to 0.
         cl.wait_until(lambda: cl.metric_sum(self.last_cluster.coordinator_metrics(),
