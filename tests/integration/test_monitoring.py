@@ -112,6 +112,38 @@ class MonitoringTest(unittest.TestCase):
                 self.assertIn(panel["type"], ("timeseries", "stat"), panel["title"])
                 self.assertEqual(panel["datasource"]["uid"], "${datasource}", panel["title"])
 
+    def test_dashboards_load_as_grafana_dashboard_models(self):
+        try:
+            from grafana_foundation_sdk.cog import encoder
+            from grafana_foundation_sdk.models import dashboard
+        except ImportError:
+            self.skipTest("no grafana-foundation-sdk (deploy/requirements.txt)")
+        import importlib
+
+        def lost(original, loaded, path=""):
+            """Keys of `original` the model dropped: fields Grafana's schema does not know."""
+            if isinstance(original, dict):
+                if not isinstance(loaded, dict):
+                    return [path]
+                return [p for k, v in original.items()
+                        for p in ([path + "/" + k] if k not in loaded
+                                  else lost(v, loaded[k], path + "/" + k))]
+            if isinstance(original, list):
+                if not isinstance(loaded, list) or len(loaded) != len(original):
+                    return [path]
+                return [p for i, (a, b) in enumerate(zip(original, loaded))
+                        for p in lost(a, b, "%s[%d]" % (path, i))]
+            return []
+
+        for name in sorted(os.listdir(DASHBOARDS)):
+            with open(os.path.join(DASHBOARDS, name)) as f:
+                model = json.load(f)
+            loaded = json.loads(encoder.JSONEncoder().encode(dashboard.Dashboard.from_json(model)))
+            self.assertEqual(lost(model, loaded), [], name)
+            for panel in model["panels"]:
+                # A panel type is a panel plugin the SDK models.
+                importlib.import_module("grafana_foundation_sdk.models." + panel["type"])
+
     def test_live_prometheus_evaluates_every_rule_on_a_run(self):
         prometheus = shutil.which("prometheus")
         if prometheus is None:
