@@ -95,15 +95,12 @@ absl::Status Analyzer::ScoreModel(const ModelRecord& model) {
     return absl::Status(answers.status().code(), absl::StrCat("model ", model.id, " (", dir,
                                                               "): ", answers.status().message()));
   }
-  std::map<std::string, double> scores(model.scores.begin(), model.scores.end());
-  for (size_t t = 0; t + 1 < answers->size(); ++t)
-    scores[(*answers)[t].task_id] = (*answers)[t].score;
-  std::vector<uint8_t>& skills = skills_[model.id];
-  for (const std::string& task : global_tasks_) {
-    auto score = scores.find(task);
-    skills.push_back(score != scores.end() &&
-                     score->second >= run_.config.selection.skill_threshold);
+  // The recorded scores with the missing ones added: the run's own definition of solved.
+  ModelRecord scored = model;
+  for (size_t t = 0; t + 1 < answers->size(); ++t) {
+    scored.scores[(*answers)[t].task_id] = (*answers)[t].score;
   }
+  skills_[model.id] = SkillVector(scored, global_tasks_, run_.config.selection.skill_threshold);
   answers_[model.id] = ItemAnswers(answers->back());
   for (const InstanceAnswer& item : answers->back().instances) {
     responses_[model.id].push_back(item.response);

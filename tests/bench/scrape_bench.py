@@ -58,25 +58,8 @@ def main():
         print("64 workers: %d series, %.1f kB per scrape round (each worker renders its own)"
               % (64 * one_worker[1] + coordinator[1], (64 * one_worker[0] + coordinator[0]) / 1e3))
 
-        prometheus = os.environ.get("PROMETHEUS", "prometheus")
-        port = cl.free_port()
-        prom_config = os.path.join(c.workdir, "prometheus.yml")
-        with open(prom_config, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                    "rule_files:\n  - %s\nscrape_configs:\n"
-                    "  - job_name: acdc-coordinator\n    static_configs:\n"
-                    "      - targets: ['127.0.0.1:%d']\n"
-                    "  - job_name: acdc-workers\n    static_configs:\n"
-                    "      - targets: ['127.0.0.1:%d']\n"
-                    % (RULES, c.metrics_port, worker.metrics_port))
-        prom = cl.Daemon("prometheus", [
-            prometheus, "--config.file=" + prom_config,
-            "--storage.tsdb.path=" + os.path.join(c.workdir, "tsdb"),
-            "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn"],
-            os.path.join(c.workdir, "prometheus.log"))
-        c.daemons.append(prom)
-        base = "http://127.0.0.1:%d" % port
-        cl.wait_until(lambda: cl.http_get(base + "/-/ready", timeout=2), 30, what="prometheus")
+        base = c.start_prometheus({"acdc-coordinator": c.metrics_port,
+                                   "acdc-workers": worker.metrics_port}, rule_files=[RULES])
         time.sleep(10)
         groups = json.loads(cl.http_get(base + "/api/v1/rules", timeout=5))["data"]["groups"]
         for group in groups:

@@ -515,6 +515,38 @@ class Cluster:
             self.workdir, self.log_tails(lines)))
         stream.flush()
 
+    # -- prometheus ------------------------------------------------------------------------
+    def start_prometheus(self, targets, rule_files=(), scrape_interval="1s", timeout=30.0):
+        """A real Prometheus (Debian's `prometheus` on PATH) scraping `targets` ({job name:
+        metrics port}) every `scrape_interval`, evaluating `rule_files` every second. Returns
+        its base URL once it is ready; it is stopped with the cluster."""
+        port = free_port()
+        config = os.path.join(self.workdir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: %s\n  scrape_timeout: %s\n"
+                    "  evaluation_interval: 1s\n" % (scrape_interval, scrape_interval))
+            if rule_files:
+                f.write("rule_files:\n" + "".join("  - %s\n" % r for r in rule_files))
+            f.write("scrape_configs:\n")
+            for job, metrics_port in targets.items():
+                f.write("  - job_name: %s\n    static_configs:\n"
+                        "      - targets: ['%s:%d']\n" % (job, HOST, metrics_port))
+        daemon = Daemon("prometheus", [
+            "prometheus", "--config.file=" + config,
+            "--storage.tsdb.path=" + os.path.join(self.workdir, "prometheus-data"),
+            "--web.listen-address=%s:%d" % (HOST, port), "--log.level=warn"],
+            os.path.join(self.workdir, "prometheus.log"))
+        self.daemons.append(daemon)
+        base = "http://%s:%d" % (HOST, port)
+
+        def ready():
+            if not daemon.alive():
+                raise AssertionError("prometheus exited: " + tail(daemon.log_path))
+            return http_get(base + "/-/ready", timeout=2) is not None
+
+        wait_until(ready, timeout, interval=0.2, what="prometheus /-/ready")
+        return base
+
     def close(self, keep=False):
         if self._closed:
             return

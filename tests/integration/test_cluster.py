@@ -173,8 +173,7 @@ class ClusterTest(unittest.TestCase):
         self.assertGreaterEqual(refused, 3, "acdc_rpc_errors_total{code=UNAUTHENTICATED}")
 
     def test_prometheus_scrapes_both_daemons(self):
-        prometheus = shutil.which("prometheus")
-        if prometheus is None:
+        if shutil.which("prometheus") is None:
             self.skipTest("`prometheus` binary not on PATH (Debian package prometheus is a "
                           "declared test dependency)")
         c = self.new_cluster()
@@ -182,35 +181,8 @@ class ClusterTest(unittest.TestCase):
         scraped, _ = c.start_workers(2, slots=2)
         c.wait_workers(2)
 
-        prom_port = cl.free_port()
-        config = os.path.join(c.workdir, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write(
-                "global:\n"
-                "  scrape_interval: 1s\n"
-                "  scrape_timeout: 1s\n"
-                "  evaluation_interval: 1s\n"
-                "scrape_configs:\n"
-                "  - job_name: acdc-coordinator\n"
-                "    static_configs:\n"
-                "      - targets: ['127.0.0.1:%d']\n"
-                "  - job_name: acdc-worker\n"
-                "    static_configs:\n"
-                "      - targets: ['127.0.0.1:%d']\n" % (c.metrics_port, scraped.metrics_port))
-        tsdb = os.path.join(c.workdir, "prometheus-data")
-        prom = cl.Daemon("prometheus", [
-            prometheus, "--config.file=" + config, "--storage.tsdb.path=" + tsdb,
-            "--web.listen-address=127.0.0.1:%d" % prom_port, "--log.level=warn"],
-            os.path.join(c.workdir, "prometheus.log"))
-        c.daemons.append(prom)
-        base = "http://127.0.0.1:%d" % prom_port
-
-        def ready():
-            if not prom.alive():
-                raise AssertionError("prometheus exited: " + cl.tail(prom.log_path))
-            return cl.http_get(base + "/-/ready", timeout=2) is not None
-
-        cl.wait_until(ready, 30, interval=0.2, what="prometheus /-/ready")
+        base = c.start_prometheus({"acdc-coordinator": c.metrics_port,
+                                   "acdc-worker": scraped.metrics_port})
 
         def query(expr):
             body = json.loads(cl.http_get(

@@ -145,8 +145,7 @@ class MonitoringTest(unittest.TestCase):
                 importlib.import_module("grafana_foundation_sdk.models." + panel["type"])
 
     def test_live_prometheus_evaluates_every_rule_on_a_run(self):
-        prometheus = shutil.which("prometheus")
-        if prometheus is None:
+        if shutil.which("prometheus") is None:
             self.skipTest("no prometheus (Debian package prometheus)")
         if not SMALL_WORLD:
             self.skipTest("ACDC_SMALL_WORLD is not set")
@@ -156,27 +155,9 @@ class MonitoringTest(unittest.TestCase):
         worker = c.start_worker(slots=1, extra=["--model-store", store])
         c.wait_workers(1, timeout=60)
 
-        prom_port = cl.free_port()
-        config = os.path.join(c.workdir, "prometheus.yml")
-        with open(config, "w") as f:
-            f.write("global:\n  scrape_interval: 500ms\n  scrape_timeout: 500ms\n"
-                    "  evaluation_interval: 1s\n"
-                    "rule_files:\n  - %s\n"
-                    "scrape_configs:\n"
-                    "  - job_name: acdc-coordinator\n"
-                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
-                    "  - job_name: acdc-workers\n"
-                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
-                    % (RULES, c.metrics_port, worker.metrics_port))
-        prom = cl.Daemon("prometheus", [
-            prometheus, "--config.file=" + config,
-            "--storage.tsdb.path=" + os.path.join(c.workdir, "prometheus-data"),
-            "--web.listen-address=127.0.0.1:%d" % prom_port, "--log.level=warn"],
-            os.path.join(c.workdir, "prometheus.log"))
-        c.daemons.append(prom)
-        base = "http://127.0.0.1:%d" % prom_port
-        cl.wait_until(lambda: prom.alive() and cl.http_get(base + "/-/ready", timeout=2),
-                      30, interval=0.2, what="prometheus /-/ready")
+        base = c.start_prometheus({"acdc-coordinator": c.metrics_port,
+                                   "acdc-workers": worker.metrics_port},
+                                  rule_files=[RULES], scrape_interval="500ms")
 
         def query(expr):
             body = json.loads(cl.http_get(
