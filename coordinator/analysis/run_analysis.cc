@@ -200,7 +200,11 @@ absl::StatusOr<Analysis> Analyzer::Run() {
   const std::vector<int>& sizes = options_.sizes;
   const int n = *std::max_element(sizes.begin(), sizes.end());
   std::vector<const ModelRecord*> created;
-  for (const ModelRecord& model : run_.models) created.push_back(&model);
+  std::map<std::string, const ModelRecord*> by_id;
+  for (const ModelRecord& model : run_.models) {
+    created.push_back(&model);
+    by_id[model.id] = &model;
+  }
   std::sort(created.begin(), created.end(), CreatedBefore);
   std::vector<std::string> archived;
   std::vector<const ModelRecord*> seeds;
@@ -236,12 +240,8 @@ absl::StatusOr<Analysis> Analyzer::Run() {
   groups["seeds"] = seed_ids;
 
   // The seed a user would sample from: the best on the global pool.
-  const std::string best_seed = Fittest(seed_ids, skills_);
-  const ModelRecord* best_seed_record = nullptr;
-  for (const ModelRecord* seed : seeds) {
-    if (seed->id == best_seed) best_seed_record = seed;
-  }
-  ASSIGN_OR_RETURN(groups[absl::StrCat("control_", n)], SampledControl(*best_seed_record, n));
+  const ModelRecord& best_seed = *by_id.at(Fittest(seed_ids, skills_));
+  ASSIGN_OR_RETURN(groups[absl::StrCat("control_", n)], SampledControl(best_seed, n));
   ASSIGN_OR_RETURN(groups[absl::StrCat("no_selection_", n)], NoSelectionControl(seeds, n));
 
   builtin::Rng rng(builtin::MixSeed(run_.config.seed, builtin::StableHash("analysis-random")));
@@ -299,9 +299,7 @@ absl::StatusOr<Analysis> Analyzer::Run() {
   // Best-of-N from the largest task force, next to the best single model and the generalist.
   std::vector<const ModelRecord*> force_records;
   for (const std::string& id : groups[absl::StrCat("task_force_", n)]) {
-    for (const ModelRecord* model : created) {
-      if (model->id == id) force_records.push_back(model);
-    }
+    force_records.push_back(by_id.at(id));
   }
   ASSIGN_OR_RETURN(json best_of_n, BestOfN(force_records));
   best_of_n["n"] = force_records.size();
