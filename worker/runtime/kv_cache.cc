@@ -25,4 +25,32 @@ void KvCache::KeepRows(const at::Tensor& rows) {
   }
 }
 
+KvCache KvCache::Stack(const std::vector<const KvCache*>& parts, int64_t length,
+                       int64_t capacity) {
+  KvCache out;
+  out.length_ = length;
+  int64_t batch = 0;
+  for (const KvCache* part : parts) batch += part->batch();
+  const size_t layers = parts.front()->keys_.size();
+  for (size_t layer = 0; layer < layers; ++layer) {
+    const at::Tensor& like = parts.front()->keys_[layer];
+    at::Tensor keys = at::zeros({batch, like.size(1), capacity, like.size(3)}, like.options());
+    at::Tensor values = at::zeros_like(keys);
+    int64_t row = 0;
+    for (const KvCache* part : parts) {
+      const int64_t rows = part->batch(), start = length - part->length_;
+      keys.slice(0, row, row + rows)
+          .slice(2, start, length)
+          .copy_(part->keys_[layer].slice(2, 0, part->length_));
+      values.slice(0, row, row + rows)
+          .slice(2, start, length)
+          .copy_(part->values_[layer].slice(2, 0, part->length_));
+      row += rows;
+    }
+    out.keys_.push_back(std::move(keys));
+    out.values_.push_back(std::move(values));
+  }
+  return out;
+}
+
 }  // namespace acdc

@@ -21,8 +21,18 @@ class KvCache {
   // Keeps only the batch rows `rows` (int64 indices on the cache's device), in that order.
   void KeepRows(const at::Tensor& rows);
   int64_t length() const { return length_; }
+  int64_t batch() const { return keys_.empty() ? 0 : keys_[0].size(0); }
+  int64_t capacity() const { return keys_.empty() ? 0 : keys_[0].size(2); }
+
+  // The rows of every part in order, each part's keys and values moved right so that they end
+  // at `length` (what lies before them is padding the caller masks), with room for `capacity`
+  // positions. Every part must be no longer than `length`; `length` no more than `capacity`.
+  static KvCache Stack(const std::vector<const KvCache*>& parts, int64_t length,
+                       int64_t capacity);
 
  private:
+  KvCache() = default;
+
   std::vector<at::Tensor> keys_;  // per layer [B, Hkv, capacity, hd]
   std::vector<at::Tensor> values_;
   int64_t length_ = 0;

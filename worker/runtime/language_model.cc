@@ -11,6 +11,7 @@
 #include "common/safetensors/checkpoint.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "worker/runtime/continuous_batch.h"
 #include "worker/runtime/decoder.h"
 #include "worker/runtime/sampler.h"
 #include "worker/runtime/torch_device.h"
@@ -102,7 +103,44 @@ class TorchLanguageModel : public LanguageModel {
     }
   }
 
+  absl::StatusOr<std::unique_ptr<DecodingBatch>> NewDecodingBatch() override {
+    return std::unique_ptr<DecodingBatch>(new ContinuousBatch(decoder_, eos_));
+  }
+
+  absl::StatusOr<std::vector<std::vector<float>>> Embed(
+      const std::vector<std::vector<int>>& sequences, Pooling pooling) override {
+    std::vector<std::vector<float>> out;
+    for (size_t i = 0; i < sequences.size(); ++i) {
+      if (sequences[i].empty())
+        return absl::InvalidArgumentError(absl::StrCat("input ", i, " is empty"));
+      RETURN_IF_ERROR(CheckIds(sequences[i], config().vocab_size, absl::StrCat("input ", i)));
+      try {
+        out.push_back(EmbedSequence(sequences[i], pooling));
+      } catch (const c10::Error& e) {
+        return absl::InternalError(
+            absl::StrCat("embedding input ", i, ": ", e.what_without_backtrace()));
+      }
+    }
+    return out;
+  }
+
  private:
+  std::vector<float> EmbedSequence(const std::vector<int>& sequence, Pooling pooling) {
+    at::InferenceMode guard;
+    const int64_t n = static_cast<int64_t>(sequence.size());
+    at::Tensor ids =
+        at::tensor(std::vector<int64_t>(sequence.begin(), sequence.end()), LongOptions())
+            .unsqueeze(0);
+    at::Tensor positions = at::arange(n, LongOptions()).unsqueeze(0);
+    at::Tensor valid = at::ones({1, n}, LongOptions().dtype(at::kBool));
+    KvCache cache = NewCache(1, n);
+    at::Tensor hidden = decoder_.Forward(ids, positions, valid, cache)[0].to(at::kFloat);
+    at::Tensor pooled = pooling == Pooling::kLastToken ? hidden[n - 1] : hidden.mean(0);
+    pooled = (pooled / pooled.norm().clamp_min(1e-12)).contiguous().cpu();
+    const float* data = pooled.data_ptr<float>();
+    return std::vector<float>(data, data + pooled.numel());
+  }
+
   at::TensorOptions LongOptions() const {
     return at::TensorOptions().dtype(at::kLong).device(decoder_.device());
   }
@@ -261,6 +299,15 @@ class TorchLanguageModel : public LanguageModel {
 absl::StatusOr<std::vector<TokenLogProbs>> LanguageModel::ScoreTokens(
     const std::vector<std::vector<int>>& sequences, int top_k) {
   return absl::UnimplementedError("this model gives no log-probabilities");
+}
+
+absl::StatusOr<std::unique_ptr<DecodingBatch>> LanguageModel::NewDecodingBatch() {
+  return absl::UnimplementedError("this model decodes no batch that rows join");
+}
+
+absl::StatusOr<std::vector<std::vector<float>>> LanguageModel::Embed(
+    const std::vector<std::vector<int>>& sequences, Pooling pooling) {
+  return absl::UnimplementedError("this model gives no embeddings");
 }
 
 absl::StatusOr<std::unique_ptr<LanguageModel>> LanguageModel::Load(const std::string& model_dir,

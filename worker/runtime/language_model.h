@@ -49,6 +49,36 @@ struct TokenLogProbs {
 // returning true ends the row (stop strings are checked this way, on decoded text).
 using StopCheck = std::function<bool(size_t row, const std::vector<int>& generated)>;
 
+// A token one row of a DecodingBatch produced.
+struct DecodedToken {
+  int64_t row = 0;
+  int token = 0;
+  bool finished = false;      // the row has left the batch
+  std::string finish_reason;  // when finished: "stop" (an EOS id) or "length"
+};
+
+// Rows that decode together while rows join and leave between steps (continuous batching, as
+// `acdc serve` needs): each row's tokens equal what Generate gives its prompt alone with its
+// own options. Not thread-safe: one thread drives a batch.
+class DecodingBatch {
+ public:
+  virtual ~DecodingBatch() = default;
+  // Prefills `prompt` alone and returns its first token; unless that token ends it, the row
+  // joins the batch. Row ids are never reused.
+  virtual absl::StatusOr<DecodedToken> Add(const std::vector<int>& prompt,
+                                           const SamplingOptions& options) = 0;
+  // One decoding step: the next token of every row in the batch.
+  virtual absl::StatusOr<std::vector<DecodedToken>> Step() = 0;
+  // Ends a row before its EOS or length (a stop string, a client gone); unknown rows are ignored.
+  virtual void Remove(int64_t row) = 0;
+  virtual size_t rows() const = 0;
+};
+
+enum class Pooling {
+  kLastToken,  // the final position's hidden state (e5-mistral, gte-Qwen)
+  kMean,       // the mean over positions
+};
+
 class LanguageModel {
  public:
   static absl::StatusOr<std::unique_ptr<LanguageModel>> Load(const std::string& model_dir,
@@ -71,6 +101,14 @@ class LanguageModel {
   virtual absl::StatusOr<std::vector<Generation>> Generate(
       const std::vector<std::vector<int>>& prompts, const SamplingOptions& options,
       const StopCheck& stop = nullptr) = 0;
+
+  // A batch that rows join and leave between steps. UNIMPLEMENTED where the model has none.
+  virtual absl::StatusOr<std::unique_ptr<DecodingBatch>> NewDecodingBatch();
+
+  // One embedding per sequence: the decoder's final-norm hidden states pooled, scaled to unit
+  // length (as OpenAI's embeddings are). UNIMPLEMENTED where the model has none.
+  virtual absl::StatusOr<std::vector<std::vector<float>>> Embed(
+      const std::vector<std::vector<int>>& sequences, Pooling pooling);
 };
 
 }  // namespace acdc
