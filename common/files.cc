@@ -67,11 +67,13 @@ absl::Status EnsureDirectory(const std::string& path) {
   }
 }
 
-std::string DefaultModelStore() {
+std::string AcdcHome() {
   const char* home = std::getenv("ACDC_HOME");
-  if (home != nullptr && *home != '\0') return absl::StrCat(home, "/model-store");
+  if (home != nullptr && *home != '\0') return home;
   const char* user_home = std::getenv("HOME");
-  return absl::StrCat(user_home != nullptr ? user_home : ".", "/.cache/acdc/model-store");
+  return absl::StrCat(user_home != nullptr ? user_home : ".", "/.cache/acdc");
 }
+
+std::string DefaultModelStore() { return AcdcHome() + "/model-store"; }
 
 }  // namespace acdc

@@ -26,6 +26,9 @@ absl::Status EnsureDirectory(const std::string& path);
 // Copies a regular file (overwriting `to`). Errors name both paths.
 absl::Status CopyFile(const std::string& from, const std::string& to);
 
+// acdc's own directory on this machine: $ACDC_HOME, else ~/.cache/acdc.
+std::string AcdcHome();
+
 // Where workers keep models unless told otherwise: $ACDC_HOME/model-store, else
 // ~/.cache/acdc/model-store.
 std::string DefaultModelStore();

@@ -20,7 +20,7 @@ void KeepFreedTensorMemory() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
-std::vector<Subcommand> Commands() {
+std::vector<Subcommand> Commands(RunModelLookup runs) {
   return {
       {"worker", "daemons", "run merge / evaluate / generate jobs for a coordinator",
        RunWorkerCommand, true},
@@ -41,13 +41,19 @@ std::vector<Subcommand> Commands() {
        "build the small world: a tiny base model and skill "
        "experts",
        RunSeedCommand},
+      {"serve", "models on this machine",
+       "serve a model (or a run's) with the OpenAI API: chat, completions, embeddings",
+       [runs = std::move(runs)](const std::vector<std::string>& args) {
+         return RunServeCommand(args, runs);
+       },
+       true},
   };
 }
 
 }  // namespace
 
-std::vector<Subcommand> WorkerSubcommands() {
-  std::vector<Subcommand> commands = Commands();
+std::vector<Subcommand> WorkerSubcommands(RunModelLookup runs) {
+  std::vector<Subcommand> commands = Commands(std::move(runs));
   for (Subcommand& command : commands) {
     command.run = [run = std::move(command.run)](const std::vector<std::string>& args) {
       KeepFreedTensorMemory();

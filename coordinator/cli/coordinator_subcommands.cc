@@ -1,6 +1,11 @@
 #include "coordinator/cli/coordinator_subcommands.h"
 
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "coordinator/cli/client_commands.h"
+#include "coordinator/cli/run_source.h"
 #include "coordinator/coordinator_command.h"
 
 namespace acdc {
@@ -33,6 +38,27 @@ std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, ModelT
       {"tokenize", "tools", "token ids of text (JSON lines), as Hugging Face tokenizers gives them",
        RunTokenizeCommand},
   };
+}
+
+RunModelLookup RunModelLookupFromFlags(MergeRecipeFn merge) {
+  auto options = std::make_shared<RunSourceOptions>();
+  RunModelLookup lookup;
+  lookup.add_flags = [options](FlagSet& flags) {
+    AddRunSourceFlags(flags, options.get(), /*token_file=*/false);
+  };
+  lookup.model_directory = [options, merge = std::move(merge)](
+                               const std::string& run, const std::string& model_id,
+                               const std::string& token_file) -> absl::StatusOr<std::string> {
+    RunSourceOptions with_token = *options;
+    with_token.client.token_file = token_file;
+    absl::StatusOr<std::unique_ptr<RunSource>> source = OpenRunSource(with_token);
+    if (!source.ok()) return source.status();
+    absl::StatusOr<std::string> resolved = (*source)->ResolveRun(run);
+    if (!resolved.ok()) return resolved.status();
+    return ModelDirectory(**source, *resolved, model_id,
+                          absl::StrCat(AcdcHome(), "/serve/", *resolved, "/", model_id), merge);
+  };
+  return lookup;
 }
 
 }  // namespace acdc

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/run_model_lookup.h"
 #include "common/subcommand.h"
 #include "coordinator/analysis/run_analysis.h"
 #include "coordinator/cli/model_replay.h"
@@ -18,5 +19,10 @@ namespace acdc {
 // `self_binary` is the binary `up` starts daemons from.
 std::vector<Subcommand> CoordinatorSubcommands(RunControllerOptions runs, ModelTools local,
                                                std::string self_binary);
+
+// Finds a run's model for worker-side commands (acdc serve --run): the run source's flags
+// (--data, --coordinator, ...), and the model's directory, re-derived with `merge` into
+// $ACDC_HOME/serve/RUN/ID when its weights were deleted.
+RunModelLookup RunModelLookupFromFlags(MergeRecipeFn merge);
 
 }  // namespace acdc

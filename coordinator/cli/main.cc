@@ -1,7 +1,8 @@
 // acdc: one binary, one subcommand per role (coordinator, worker, up) or client action. The
 // one place that knows both sides of the house: it joins the coordinator's and the worker's
 // subcommand tables, and hands the coordinator what only the worker side has: the merge recipe
-// check, a local merge, and the sandbox that makes a TaskFamily directory's instances.
+// check, a local merge, and the sandbox that makes a TaskFamily directory's instances; and it
+// hands the worker's `acdc serve` the coordinator side's way of finding a run's model.
 #include <unistd.h>
 
 #include <climits>
@@ -42,9 +43,10 @@ std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
   };
   local.answer = acdc::AnswerLocally;
   local.confidence = acdc::ScoreConfidenceLocally;
-  std::vector<acdc::Subcommand> all =
-      acdc::CoordinatorSubcommands(std::move(runs), std::move(local), self);
-  for (acdc::Subcommand& command : acdc::WorkerSubcommands()) all.push_back(std::move(command));
+  std::vector<acdc::Subcommand> all = acdc::CoordinatorSubcommands(std::move(runs), local, self);
+  for (acdc::Subcommand& command :
+       acdc::WorkerSubcommands(acdc::RunModelLookupFromFlags(local.merge)))
+    all.push_back(std::move(command));
   return all;
 }
 

@@ -100,6 +100,22 @@ absl::Status CopyCheckpoint(const std::string& from, const std::string& out_dir)
 
 }  // namespace
 
+absl::StatusOr<std::string> ModelDirectory(RunSource& source, const std::string& run,
+                                           const std::string& id, const std::string& derived_dir,
+                                           const MergeRecipeFn& merge) {
+  Replay replay(source, run, merge);
+  RETURN_IF_ERROR(replay.Init());
+  ASSIGN_OR_RETURN(const json model, replay.Model(id));
+  const std::string location = model["location"];
+  const std::string stored = !location.empty() && location[0] == '/'
+                                 ? location
+                                 : absl::StrCat(source.ModelStore(), "/", location);
+  if (IsDirectory(stored)) return stored;
+  if (IsDirectory(derived_dir)) return derived_dir;
+  RETURN_IF_ERROR(replay.Derive(model, derived_dir));
+  return derived_dir;
+}
+
 absl::Status ExportModel(RunSource& source, const std::string& run, const std::string& id,
                          const std::string& out_dir, const MergeRecipeFn& merge) {
   Replay replay(source, run, merge);

@@ -18,4 +18,10 @@ namespace acdc {
 absl::Status ExportModel(RunSource& source, const std::string& run, const std::string& id,
                          const std::string& out_dir, const MergeRecipeFn& merge);
 
+// The directory of model `id` of `run` as it is: the seed's own path or the model store's copy;
+// otherwise re-derived into `derived_dir` (kept there for the next call).
+absl::StatusOr<std::string> ModelDirectory(RunSource& source, const std::string& run,
+                                           const std::string& id, const std::string& derived_dir,
+                                           const MergeRecipeFn& merge);
+
 }  // namespace acdc

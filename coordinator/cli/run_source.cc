@@ -159,10 +159,12 @@ absl::StatusOr<v1::StartRunRequest> ReadStartRunRequest(const std::string& path)
   return request;
 }
 
-void AddRunSourceFlags(FlagSet& flags, RunSourceOptions* options) {
+void AddRunSourceFlags(FlagSet& flags, RunSourceOptions* options, bool token_file) {
   flags.AddString("coordinator", &options->client.coordinator, "coordinator address, HOST:PORT");
-  flags.AddString("token-file", &options->client.token_file,
-                  "file holding the shared bearer token");
+  if (token_file) {
+    flags.AddString("token-file", &options->client.token_file,
+                    "file holding the shared bearer token");
+  }
   flags.AddString("tls-ca", &options->client.tls.ca,
                   "PEM CA that signed the coordinator's certificate");
   flags.AddString("tls-cert", &options->client.tls.cert, "PEM client certificate (mTLS)");

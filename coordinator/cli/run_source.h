@@ -44,8 +44,9 @@ struct RunSourceOptions {
 // the path when it cannot be read.
 absl::StatusOr<v1::StartRunRequest> ReadStartRunRequest(const std::string& path);
 
-// Adds --coordinator, --token-file, TLS, --data and --model-store.
-void AddRunSourceFlags(FlagSet& flags, RunSourceOptions* options);
+// Adds --coordinator, --token-file (unless the command has its own), TLS, --data and
+// --model-store.
+void AddRunSourceFlags(FlagSet& flags, RunSourceOptions* options, bool token_file = true);
 // --data when given, else the coordinator (which then needs --token-file).
 absl::StatusOr<std::unique_ptr<RunSource>> OpenRunSource(const RunSourceOptions& options);
 // The coordinator only (for commands that change a run).

@@ -1,10 +1,12 @@
 // Commands that run on this machine, without a coordinator: `acdc eval`, `acdc generate`,
-// `acdc logprobs`, `acdc merge`, `acdc train` and `acdc seed`. Each parses its flags and returns
+// `acdc logprobs`, `acdc merge`, `acdc train`, `acdc seed` and `acdc serve`. Each parses its flags and returns
 // the process exit code.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "common/run_model_lookup.h"
 
 namespace acdc {
 
@@ -14,5 +16,7 @@ int RunLogprobsCommand(const std::vector<std::string>& args);
 int RunMergeCommand(const std::vector<std::string>& args);
 int RunTrainCommand(const std::vector<std::string>& args);
 int RunSeedCommand(const std::vector<std::string>& args);
+// `runs` finds the model of --run/--model-id.
+int RunServeCommand(const std::vector<std::string>& args, const RunModelLookup& runs);
 
 }  // namespace acdc

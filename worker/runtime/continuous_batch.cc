@@ -15,8 +15,8 @@ absl::StatusOr<DecodedToken> ContinuousBatch::Add(const std::vector<int>& prompt
   if (prompt.empty()) return absl::InvalidArgumentError("the prompt is empty");
   for (size_t i = 0; i < prompt.size(); ++i) {
     if (prompt[i] < 0 || prompt[i] >= config.vocab_size) {
-      return absl::InvalidArgumentError(absl::StrCat("token id ", prompt[i], " at position ", i,
-                                                     " is outside the vocabulary"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("token id ", prompt[i], " at position ", i, " is outside the vocabulary"));
     }
   }
   if (options.max_new_tokens < 1) {
@@ -28,8 +28,8 @@ absl::StatusOr<DecodedToken> ContinuousBatch::Add(const std::vector<int>& prompt
     const int64_t n = static_cast<int64_t>(prompt.size());
     KvCache alone(config.num_hidden_layers, 1, config.num_key_value_heads, n, config.head_dim,
                   at::TensorOptions().dtype(decoder_.dtype()).device(decoder_.device()));
-    at::Tensor ids = at::tensor(std::vector<int64_t>(prompt.begin(), prompt.end()), longs)
-                         .unsqueeze(0);
+    at::Tensor ids =
+        at::tensor(std::vector<int64_t>(prompt.begin(), prompt.end()), longs).unsqueeze(0);
     at::Tensor positions = at::arange(n, longs).unsqueeze(0);
     at::Tensor valid = at::ones({1, n}, longs.dtype(at::kBool));
     at::Tensor hidden = decoder_.Forward(ids, positions, valid, alone).select(1, -1);
@@ -56,8 +56,8 @@ absl::StatusOr<DecodedToken> ContinuousBatch::Add(const std::vector<int>& prompt
     at::Tensor row_valid = at::zeros({1, length}, valid.options());
     row_valid.slice(1, length - n, length).fill_(true);
     if (cache_) {
-      at::Tensor padding = at::zeros({key_valid_.size(0), length - cache_->length()},
-                                     key_valid_.options());
+      at::Tensor padding =
+          at::zeros({key_valid_.size(0), length - cache_->length()}, key_valid_.options());
       key_valid_ = at::cat({at::cat({padding, key_valid_}, 1), row_valid}, 0);
       last_position_ = at::cat({last_position_, at::full({1}, n - 1, longs)});
     } else {
@@ -132,8 +132,7 @@ std::vector<int> ContinuousBatch::NextTokens(const at::Tensor& hidden,
     const at::Tensor logits = decoder_.Logits(hidden.index_select(0, at::tensor(sampled, longs)));
     for (size_t j = 0; j < sampled.size(); ++j) {
       Row& row = *rows[static_cast<size_t>(sampled[j])];
-      const at::Tensor picked =
-          row.sampler->Next(logits.slice(0, j, j + 1), {0}).cpu();
+      const at::Tensor picked = row.sampler->Next(logits.slice(0, j, j + 1), {0}).cpu();
       tokens[static_cast<size_t>(sampled[j])] = static_cast<int>(picked[0].item<int64_t>());
     }
   }
@@ -158,7 +157,8 @@ DecodedToken ContinuousBatch::Record(Row& row, int token) const {
 
 void ContinuousBatch::Keep(const std::vector<int64_t>& positions) {
   std::vector<Row> kept;
-  for (int64_t position : positions) kept.push_back(std::move(rows_[static_cast<size_t>(position)]));
+  for (int64_t position : positions)
+    kept.push_back(std::move(rows_[static_cast<size_t>(position)]));
   rows_ = std::move(kept);
   if (rows_.empty()) {
     cache_.reset();

@@ -45,10 +45,10 @@ class ContinuousBatch : public DecodingBatch {
   const Decoder& decoder_;
   std::vector<int> eos_;
   int64_t next_id_ = 0;
-  std::vector<Row> rows_;           // in batch order
-  std::optional<KvCache> cache_;    // [rows, ..., capacity, ...], empty with no rows
-  at::Tensor key_valid_;            // [rows, cache length] bool
-  at::Tensor last_position_;        // [rows] int64: the position of each row's newest cached key
+  std::vector<Row> rows_;         // in batch order
+  std::optional<KvCache> cache_;  // [rows, ..., capacity, ...], empty with no rows
+  at::Tensor key_valid_;          // [rows, cache length] bool
+  at::Tensor last_position_;      // [rows] int64: the position of each row's newest cached key
 };
 
 }  // namespace acdc
