@@ -188,8 +188,7 @@ void GenerationService::Admit(std::vector<std::shared_ptr<Request>> requests) {
   }
 }
 
-void GenerationService::Deliver(const std::shared_ptr<Request>& request,
-                                const DecodedToken& token) {
+void GenerationService::Deliver(std::shared_ptr<Request> request, const DecodedToken& token) {
   ++request->generated;
   std::string piece;
   std::string finish_reason;
@@ -213,7 +212,7 @@ void GenerationService::Deliver(const std::shared_ptr<Request>& request,
   if (!finish_reason.empty()) Finish(request, absl::OkStatus(), finish_reason);
 }
 
-void GenerationService::Finish(const std::shared_ptr<Request>& request, absl::Status status,
+void GenerationService::Finish(std::shared_ptr<Request> request, absl::Status status,
                                const std::string& finish_reason) {
   if (request->row >= 0 && running_.erase(request->row) > 0) batch_->Remove(request->row);
   std::lock_guard<std::mutex> lock(request->mu);

@@ -58,9 +58,10 @@ class GenerationService {
   void Run();
   // Admits queued requests into the batch and runs queued embeddings.
   void Admit(std::vector<std::shared_ptr<Request>> requests);
-  // Hands `token` to its request; ends the request (and its row) when it is done.
-  void Deliver(const std::shared_ptr<Request>& request, const DecodedToken& token);
-  void Finish(const std::shared_ptr<Request>& request, absl::Status status,
+  // Hands `token` to its request; ends the request (and its row) when it is done. Both take
+  // the request by value: ending it erases the map entry a caller may have found it in.
+  void Deliver(std::shared_ptr<Request> request, const DecodedToken& token);
+  void Finish(std::shared_ptr<Request> request, absl::Status status,
               const std::string& finish_reason);
 
   LanguageModel& model_;

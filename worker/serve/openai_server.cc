@@ -17,6 +17,9 @@ namespace {
 
 using nlohmann::json;
 
+// Far above any prompt a context holds (a 128k-token prompt is about 1 MiB of text).
+constexpr size_t kMaxBodyBytes = 64 << 20;
+
 void SendJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_content(body.dump(), "application/json");
@@ -97,6 +100,7 @@ void OpenAiServer::Routes() {
   // Streams hold a thread each while they decode: enough threads that 8 streams and more
   // requests behind them are all taken in at once.
   server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server_->set_payload_max_length(kMaxBodyBytes);
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options_.token.empty() || !absl::StartsWith(req.path, "/v1/")) {
       return httplib::Server::HandlerResponse::Unhandled;
@@ -112,10 +116,14 @@ void OpenAiServer::Routes() {
   });
   server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    const absl::Status status =
-        res.status == 404 ? absl::NotFoundError(absl::StrCat("no route ", req.method, " ", req.path,
-                                                             " (the OpenAI API is under /v1)"))
-                          : absl::InvalidArgumentError(absl::StrCat("HTTP ", res.status));
+    absl::Status status = absl::InvalidArgumentError(absl::StrCat("HTTP ", res.status));
+    if (res.status == 404) {
+      status = absl::NotFoundError(
+          absl::StrCat("no route ", req.method, " ", req.path, " (the OpenAI API is under /v1)"));
+    } else if (res.status == 413) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("the request body is larger than ", kMaxBodyBytes >> 20, " MiB"));
+    }
     const int code = res.status;
     SendError(res, status);
     res.status = code;
