@@ -112,6 +112,7 @@ absl::StatusOr<std::string> ModelDirectory(RunSource& source, const std::string&
                                  : absl::StrCat(source.ModelStore(), "/", location);
   if (IsDirectory(stored)) return stored;
   if (IsDirectory(derived_dir)) return derived_dir;
+  RETURN_IF_ERROR(EnsureDirectory(derived_dir.substr(0, derived_dir.rfind('/'))));
   RETURN_IF_ERROR(replay.Derive(model, derived_dir));
   return derived_dir;
 }

@@ -13,9 +13,12 @@ Run:  cd tests/integration && ACDC_BIN=/path/to/acdc ACDC_SMALL_WORLD=/path/to/s
 
 import json
 import os
+import re
 import shutil
+import subprocess
 import time
 import unittest
+import urllib.request
 
 import cluster as cl
 
@@ -206,6 +209,7 @@ class RunTest(unittest.TestCase):
         self.assertIn("re-deriving %s" % target["id"], res.stderr)
         self.assertEqual(cl.store_checksum(out), target["sha256"],
                          "the re-derived checkpoint has the bytes the run recorded")
+        self.assert_served(cluster, run, target)
         kept = [m for m in models if m["state"] == "archive" and m["parents"]]
         if kept:
             out = os.path.join(cluster.workdir, "kept")
@@ -213,6 +217,41 @@ class RunTest(unittest.TestCase):
                             out, "--model-store", self.store)
             self.assertEqual(res.returncode, 0, res.describe())
             self.assertEqual(cl.store_checksum(out), kept[0]["sha256"])
+
+    def assert_served(self, cluster, run, model):
+        """`acdc serve --run RUN --model-id ID` re-derives a deleted child into $ACDC_HOME/serve
+        and answers the OpenAI API with it; the token is the cluster's shared one."""
+        home = os.path.join(cluster.workdir, "serve-home")
+        log = open(os.path.join(cluster.workdir, "serve.log"), "w+")
+        server = subprocess.Popen(
+            [cluster.binary, "serve", "--run", run, "--model-id", model["id"], "--coordinator",
+             cluster.address, "--token-file", cluster.token_file, "--model-store", self.store,
+             "--listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "ACDC_HOME": home})
+        try:
+            def url():
+                log.seek(0)
+                found = re.search(r"at (http://127\.0\.0\.1:\d+/v1)", log.read())
+                return found.group(1) if found else None
+            cl.wait_until(lambda: url() or server.poll() is not None, 120, what="acdc serve")
+            log.seek(0)
+            self.assertIsNone(server.poll(), log.read())
+            derived = os.path.join(home, "serve", run, model["id"])
+            self.assertEqual(cl.store_checksum(derived), model["sha256"])
+            request = urllib.request.Request(
+                url() + "/chat/completions", method="POST",
+                data=json.dumps({"model": model["id"], "max_tokens": 8, "temperature": 0,
+                                 "messages": [{"role": "user", "content": "Add: 2 + 3"}]}).encode(),
+                headers={"Authorization": "Bearer " + cluster.token,
+                         "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                answer = json.loads(response.read())
+            self.assertEqual(answer["model"], model["id"])
+            self.assertGreater(answer["usage"]["completion_tokens"], 0)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
 
     def test_coordinator_killed_mid_generation_resumes_exactly(self):
         reference = self.run_once(2)
