@@ -5,9 +5,6 @@
 namespace acdc {
 namespace {
 
-// U+FFFD as the tokenizer writes it for bytes that are not (yet) a whole character.
-constexpr char kReplacement[] = "\xEF\xBF\xBD";
-
 // The length of the longest tail of `text` that is a proper prefix of some stop string.
 size_t StopPrefixTail(const std::string& text, const std::vector<std::string>& stops) {
   size_t longest = 0;
@@ -25,7 +22,7 @@ size_t StopPrefixTail(const std::string& text, const std::vector<std::string>& s
 }  // namespace
 
 TextStream::TextStream(const Tokenizer& tokenizer, std::vector<std::string> stops)
-    : tokenizer_(tokenizer) {
+    : decoder_(tokenizer, /*skip_special_tokens=*/true) {
   for (std::string& stop : stops) {
     if (!stop.empty()) stops_.push_back(std::move(stop));
   }
@@ -33,39 +30,37 @@ TextStream::TextStream(const Tokenizer& tokenizer, std::vector<std::string> stop
 
 std::string TextStream::Push(int token) {
   if (stopped_) return "";
-  ids_.push_back(token);
-  std::string text = tokenizer_.Decode(ids_, /*skip_special_tokens=*/true);
-  size_t cut = std::string::npos;
-  for (const std::string& stop : stops_) {
-    // A stop string may only start in what was not sent (sent text never holds one).
-    const size_t from = sent_.size() >= stop.size() ? sent_.size() - stop.size() + 1 : 0;
-    const size_t at = text.find(stop, from);
-    if (at != std::string::npos) cut = std::min(cut, at);
-  }
-  if (cut != std::string::npos) {
-    stopped_ = true;
-    text.resize(std::max(cut, sent_.size()));
-  } else {
-    // A replacement character at the end may be a character whose bytes are still coming.
-    while (text.size() >= 3 && text.compare(text.size() - 3, 3, kReplacement) == 0) {
-      text.resize(text.size() - 3);
-    }
-    text.resize(text.size() - StopPrefixTail(text, stops_));
-  }
-  if (text.size() <= sent_.size()) return "";
-  std::string delta = text.substr(sent_.size());
-  sent_ = std::move(text);
-  return delta;
+  text_ += decoder_.Add(token);
+  return Release(/*all=*/false);
 }
 
 std::string TextStream::Finish() {
   if (stopped_) return "";
+  text_ += decoder_.Finish();
+  std::string rest = Release(/*all=*/true);
   stopped_ = true;
-  std::string text = tokenizer_.Decode(ids_, /*skip_special_tokens=*/true);
-  if (text.size() <= sent_.size()) return "";
-  std::string delta = text.substr(sent_.size());
-  sent_ = std::move(text);
-  return delta;
+  return rest;
+}
+
+std::string TextStream::Release(bool all) {
+  size_t cut = std::string::npos;
+  for (const std::string& stop : stops_) {
+    // Sent text holds no stop string, so one may only end in what was not sent.
+    const size_t from = sent_.size() >= stop.size() ? sent_.size() - stop.size() + 1 : 0;
+    const size_t at = text_.find(stop, from);
+    if (at != std::string::npos) cut = std::min(cut, at);
+  }
+  size_t end = text_.size();
+  if (cut != std::string::npos) {
+    stopped_ = true;
+    end = std::max(cut, sent_.size());
+  } else if (!all) {
+    end -= StopPrefixTail(text_, stops_);
+  }
+  if (end <= sent_.size()) return "";
+  std::string piece = text_.substr(sent_.size(), end - sent_.size());
+  sent_ = text_.substr(0, end);
+  return piece;
 }
 
 }  // namespace acdc
