@@ -9,13 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/chat_message.h"
 
 namespace acdc {
-
-struct ChatMessage {
-  std::string role;  // "system", "user", "assistant"
-  std::string content;
-};
 
 class ChatTemplate {
  public:
