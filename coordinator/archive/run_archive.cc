@@ -160,6 +160,22 @@ void RunArchive::PutTask(const std::string& run, const json& task, KvBatch& batc
   batch.Put(Table::kTasks, RunKey(run, task.at("id").get<std::string>()), task.dump());
 }
 
+void RunArchive::PutProposal(const std::string& run, const json& proposal, KvBatch& batch) {
+  batch.Put(Table::kProposals, RunKey(run, proposal.at("id").get<std::string>()), proposal.dump());
+}
+
+absl::StatusOr<std::vector<json>> RunArchive::Proposals(const std::string& run) const {
+  ASSIGN_OR_RETURN(auto rows, Scan(Table::kProposals, run));
+  std::vector<json> out;
+  for (const auto& [key, value] : rows) {
+    json line = json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (line.is_discarded())
+      return absl::DataLossError(absl::StrCat("proposal ", key, " is corrupt"));
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 void RunArchive::PutGeneration(const std::string& run, int generation, const json& line,
                                KvBatch& batch) {
   batch.Put(Table::kGenerations, GenerationKey(run, generation), line.dump());
@@ -228,9 +244,15 @@ absl::StatusOr<std::vector<std::string>> RunArchive::Records(const std::string& 
       if (id.empty()) task.erase("task");
       lines.push_back(task.dump());
     }
+  } else if (kind == "proposals") {
+    ASSIGN_OR_RETURN(std::vector<json> proposals, Proposals(run));
+    for (const json& proposal : proposals) {
+      if (!id.empty() && id != "*" && proposal["id"] != id) continue;
+      lines.push_back(proposal.dump());
+    }
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown record kind '", kind, "': models, tasks or config"));
+        absl::StrCat("unknown record kind '", kind, "': models, tasks, proposals or config"));
   }
   if (!id.empty() && lines.empty()) {
     return absl::NotFoundError(
@@ -261,6 +283,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> RunArchive::Exp
   ASSIGN_OR_RETURN(auto adaptations, Scan(Table::kAdaptations, run));
   for (const auto& [key, line] : adaptations) absl::StrAppend(&text, line, "\n");
   files.emplace_back("adaptations.jsonl", std::move(text));
+  text.clear();
+  ASSIGN_OR_RETURN(auto proposals, Scan(Table::kProposals, run));
+  for (const auto& [key, line] : proposals) absl::StrAppend(&text, line, "\n");
+  files.emplace_back("proposals.jsonl", std::move(text));
   return files;
 }
 

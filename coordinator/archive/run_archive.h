@@ -1,7 +1,8 @@
 // The run archive: typed tables over the coordinator's KvStore, one per record kind, every key
 // "RUN/ID" so that runs share the tables. Runs (the controller's state: generation, phase,
 // archive order, limbo bindings), models (model_record.h), tasks (the task pool's records, as
-// JSON), generations and adaptations (the export's lines, written once), and the inbox of job
+// JSON), generations, adaptations and the scientist's proposals (the export's lines, written
+// once), and the inbox of job
 // outcomes the controller has not folded in yet. The export is read from here, so a live
 // coordinator and `--data DIR` on a stopped one give the same files.
 #pragma once
@@ -51,13 +52,15 @@ class RunArchive {
   // In id order.
   absl::StatusOr<std::vector<ModelRecord>> Models(const std::string& run) const;
   absl::StatusOr<std::vector<nlohmann::json>> Tasks(const std::string& run) const;
+  // The scientist's proposals with their fates (TaskPool::TakeProposals), in order.
+  absl::StatusOr<std::vector<nlohmann::json>> Proposals(const std::string& run) const;
   // Job id -> serialized v1::JobOutcome, for the run's jobs not yet folded in.
   absl::StatusOr<std::map<std::string, std::string>> PendingOutcomes(const std::string& run) const;
 
   // The run's status as stored: run, state, generation, phase, archive_size, pool_size,
   // best_fitness and mean_fitness (the archive's skills on the active pool), error if any.
   absl::StatusOr<nlohmann::json> Summary(const std::string& run) const;
-  // kind "models" or "tasks": one JSON line per record (a summary without scores or
+  // kind "models", "tasks" or "proposals": one JSON line per record (a summary without scores or
   // instances), or the whole record of `id` when it is not empty, or every whole record when
   // `id` is "*"; "config": the run's configuration.
   absl::StatusOr<std::vector<std::string>> Records(const std::string& run, const std::string& kind,
@@ -66,12 +69,14 @@ class RunArchive {
   static void PutRun(const RunRecord& run, KvBatch& batch);
   static void PutModel(const std::string& run, const ModelRecord& model, KvBatch& batch);
   static void PutTask(const std::string& run, const nlohmann::json& task, KvBatch& batch);
+  static void PutProposal(const std::string& run, const nlohmann::json& proposal, KvBatch& batch);
   static void PutGeneration(const std::string& run, int generation, const nlohmann::json& line,
                             KvBatch& batch);
   static void PutAdaptation(const std::string& run, int generation, const nlohmann::json& line,
                             KvBatch& batch);
 
-  // The export: generations.jsonl, models.jsonl, tasks.jsonl, adaptations.jsonl (name ->
+  // The export: generations.jsonl, models.jsonl, tasks.jsonl, adaptations.jsonl,
+  // proposals.jsonl (name ->
   // content), one JSON object per line, nothing in them naming the run, a time or a host.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Export(
       const std::string& run) const;

@@ -30,32 +30,17 @@ std::optional<nlohmann::json> Compose(const Task& parent, const std::vector<cons
 
 }  // namespace
 
-const char* TaskOperatorName(TaskOperator op) {
-  switch (op) {
-    case TaskOperator::kSeed:
-      return "seed";
-    case TaskOperator::kNovel:
-      return "novel";
-    case TaskOperator::kNovelSimilar:
-      return "novel_similar";
-    case TaskOperator::kInspired:
-      return "inspired";
-    case TaskOperator::kHarder:
-      return "harder";
-    case TaskOperator::kCompose:
-      return "compose";
+absl::StatusOr<TaskProposal> BuiltinScientist::Propose(const Task& parent, TaskOperator op,
+                                                       const std::vector<const Task*>& others,
+                                                       builtin::Rng& rng) {
+  if (parent.kind != TaskKind::kBuiltin) {
+    return Refused(ProposalFate::kNoProposal, "the built-in scientist cannot rewrite programs");
   }
-  return "unknown";
-}
-
-std::optional<TaskProposal> BuiltinScientist::Propose(const Task& parent, TaskOperator op,
-                                                      const std::vector<const Task*>& others,
-                                                      builtin::Rng& rng) {
-  if (parent.kind != TaskKind::kBuiltin) return std::nullopt;
   switch (op) {
     case TaskOperator::kNovelSimilar: {
       absl::StatusOr<nlohmann::json> spec = NovelSpec(parent.spec, rng.Next());
-      if (!spec.ok()) return std::nullopt;
+      if (!spec.ok())
+        return Refused(ProposalFate::kNoProposal, std::string(spec.status().message()));
       return TaskProposal{op, *std::move(spec)};
     }
     case TaskOperator::kNovel: {
@@ -63,7 +48,8 @@ std::optional<TaskProposal> BuiltinScientist::Propose(const Task& parent, TaskOp
         return TaskProposal{op, *std::move(spec)};
       }
       absl::StatusOr<nlohmann::json> spec = NovelSpec(parent.spec, rng.Next());
-      if (!spec.ok()) return std::nullopt;
+      if (!spec.ok())
+        return Refused(ProposalFate::kNoProposal, std::string(spec.status().message()));
       return TaskProposal{op, *std::move(spec)};
     }
     case TaskOperator::kInspired:
@@ -74,28 +60,30 @@ std::optional<TaskProposal> BuiltinScientist::Propose(const Task& parent, TaskOp
       if (std::optional<nlohmann::json> spec = Compose(parent, others, rng)) {
         return TaskProposal{TaskOperator::kCompose, *std::move(spec)};
       }
-      return std::nullopt;
+      return Refused(ProposalFate::kNoProposal, "no harder variant and no chain fits");
     }
     case TaskOperator::kSeed:
     case TaskOperator::kCompose:
-      return std::nullopt;
+      break;
   }
-  return std::nullopt;
+  return Refused(ProposalFate::kNoProposal,
+                 absl::StrCat("operator ", TaskOperatorName(op), " is not proposed"));
 }
 
 absl::StatusOr<Task> BuiltinScientist::Realize(const TaskProposal& proposal, uint64_t seed,
                                                int instances) {
   ASSIGN_OR_RETURN(Task task, MakeBuiltinTask(proposal.spec, seed, instances));
   if (task.metadata.difficulty < 1 || task.metadata.difficulty > 5) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("difficulty ", task.metadata.difficulty, " is outside 1-5"));
+    return Refused(ProposalFate::kSchema,
+                   absl::StrCat("difficulty ", task.metadata.difficulty, " is outside 1-5"));
   }
   for (const TaskInstance& instance : task.instances) {
     // The scientist answers its own task: the reference must score 1 through the same answer
     // extraction a model's reply goes through.
     if (GradeResponse(instance.grader, instance.reference, "Answer: " + instance.reference) <
         kSolvedThreshold) {
-      return absl::InvalidArgumentError(
+      return Refused(
+          ProposalFate::kReflectionExhausted,
           absl::StrCat("instance ", instance.id, ": its own reference answer does not score"));
     }
     (void)GradeResponse(instance.grader, instance.reference, "Answer: 0");

@@ -12,9 +12,9 @@ namespace acdc {
 
 class BuiltinScientist : public Scientist {
  public:
-  std::optional<TaskProposal> Propose(const Task& parent, TaskOperator op,
-                                      const std::vector<const Task*>& others,
-                                      builtin::Rng& rng) override;
+  absl::StatusOr<TaskProposal> Propose(const Task& parent, TaskOperator op,
+                                       const std::vector<const Task*>& others,
+                                       builtin::Rng& rng) override;
   absl::StatusOr<Task> Realize(const TaskProposal& proposal, uint64_t seed, int instances) override;
 };
 

@@ -144,7 +144,8 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
     ASSIGN_OR_RETURN(TaskRecord task_record, TaskRecord::FromJson(task));
     task_records.push_back(std::move(task_record));
   }
-  run->pool.Restore(std::move(task_records), record.limbo);
+  ASSIGN_OR_RETURN(std::vector<json> proposals, archive_.Proposals(record.id));
+  run->pool.Restore(std::move(task_records), record.limbo, static_cast<int>(proposals.size()));
   ASSIGN_OR_RETURN(std::vector<ModelRecord> models, archive_.Models(record.id));
   // A crash between recording a selection and submitting its remove_models job would leave
   // files the archive calls deleted: ask again (removing what is gone already is a no-op).
@@ -523,6 +524,9 @@ absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
   }
   RETURN_IF_ERROR(run.pool.Grow(seeds, config.tasks.initial_pool, *scientist_, config.seed));
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
+  for (const json& proposal : run.pool.TakeProposals()) {
+    RunArchive::PutProposal(run.record.id, proposal, batch);
+  }
   // Generation 0: the seeds unmutated, then children of two distinct seeds; the first P.
   const int population = config.population;
   std::vector<std::string> seed_ids;
@@ -780,6 +784,9 @@ absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
   const Adaptation adaptation =
       run.pool.Adapt(pass_rates, run.record.generation, *scientist_, run.config.seed);
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
+  for (const json& proposal : run.pool.TakeProposals()) {
+    RunArchive::PutProposal(run.record.id, proposal, batch);
+  }
   RunArchive::PutAdaptation(run.record.id, run.record.generation, adaptation.ToJson(), batch);
   run.record.limbo = run.pool.limbo();
   SetPhase(run, "reevaluate");

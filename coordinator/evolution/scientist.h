@@ -30,19 +30,41 @@ struct TaskProposal {
   nlohmann::json spec;
 };
 
+// What became of a proposal, as the run's proposals.jsonl names it ("fate").
+enum class ProposalFate {
+  kAccepted,
+  kNoProposal,           // the scientist had nothing to propose (a built-in limit)
+  kUnparseable,          // no program and metadata could be read from the reply
+  kSchema,               // metadata or program of the wrong shape, difficulty outside 1-5
+  kSandboxError,         // the program failed in the sandbox (instances, a dummy answer)
+  kReflectionExhausted,  // the scientist's own answers never scored within its rounds
+  kNotNovel,             // too close to a task made before
+  kDuplicate,            // exactly a task made before
+  kBudget,               // the token budget was spent
+  kError,                // the model could not be reached, or another error
+};
+const char* ProposalFateName(ProposalFate fate);
+
+// A refusal that carries its fate; FateOf reads it back (kError when a status has none).
+absl::Status Refused(ProposalFate fate, const std::string& reason);
+ProposalFate FateOf(const absl::Status& status);
+
 class Scientist {
  public:
   virtual ~Scientist() = default;
-  // A proposal derived from `parent` by `op`; `others` are tasks it may combine with. nullopt
-  // when the scientist cannot make one (then no child is made).
-  virtual std::optional<TaskProposal> Propose(const Task& parent, TaskOperator op,
-                                              const std::vector<const Task*>& others,
-                                              builtin::Rng& rng) = 0;
+  // A proposal derived from `parent` by `op`; `others` are tasks it may combine with (or show
+  // as examples). A refusal (Refused) when the scientist cannot make one.
+  virtual absl::StatusOr<TaskProposal> Propose(const Task& parent, TaskOperator op,
+                                               const std::vector<const Task*>& others,
+                                               builtin::Rng& rng) = 0;
   // The proposal as a task with `instances` instances drawn with `seed`, validated (schema,
   // difficulty 1-5, its own reference answers score 1, a dummy answer scores without error).
-  // An error says why the proposal was refused.
+  // A refusal (Refused) says why the proposal was not kept.
   virtual absl::StatusOr<Task> Realize(const TaskProposal& proposal, uint64_t seed,
                                        int instances) = 0;
+  // Tokens spent on the model since the last call (the pool books them to the proposal at
+  // hand); 0 for scientists without a model.
+  virtual int64_t TakeTokens() { return 0; }
 };
 
 }  // namespace acdc

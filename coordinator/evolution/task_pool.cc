@@ -1,5 +1,7 @@
 #include "coordinator/evolution/task_pool.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
@@ -82,7 +84,9 @@ json Adaptation::ToJson() const {
               {"reverted", reverted},     {"limbo", limbo_json}, {"new", added}};
 }
 
-void TaskPool::Restore(std::vector<TaskRecord> records, std::map<std::string, std::string> limbo) {
+void TaskPool::Restore(std::vector<TaskRecord> records, std::map<std::string, std::string> limbo,
+                       int proposals_made) {
+  proposals_made_ = proposals_made;
   records_.clear();
   specs_.clear();
   next_number_ = 1;
@@ -124,9 +128,7 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
       const TaskOperator op = UniformUnit(rng) < options_.novel_similar_probability
                                   ? TaskOperator::kNovelSimilar
                                   : TaskOperator::kInspired;
-      std::optional<TaskProposal> proposal = scientist.Propose(parent, op, examples, rng);
-      if (!proposal) continue;
-      if (!Add(*proposal, parent.id, 0, scientist, seed).empty()) {
+      if (!Try(parent, op, examples, rng, 0, scientist, seed).empty()) {
         ++added;
         ++active;
       }
@@ -190,9 +192,7 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
       op = UniformUnit(rng) < options_.novel_similar_probability ? TaskOperator::kNovelSimilar
                                                                  : TaskOperator::kNovel;
     }
-    std::optional<TaskProposal> proposal = scientist.Propose(parent.task, op, others, rng);
-    const std::string child =
-        proposal ? Add(*proposal, parent_id, generation, scientist, seed) : std::string();
+    const std::string child = Try(parent.task, op, others, rng, generation, scientist, seed);
     if (child.empty()) continue;
     result.added.push_back(child);
     if (!easy) continue;
@@ -213,18 +213,38 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
   return result;
 }
 
-std::string TaskPool::Add(const TaskProposal& proposal, const std::string& parent, int generation,
+std::string TaskPool::Try(const Task& parent, TaskOperator op,
+                          const std::vector<const Task*>& others, builtin::Rng& rng, int generation,
                           Scientist& scientist, uint64_t seed) {
+  absl::StatusOr<TaskProposal> proposal = scientist.Propose(parent, op, others, rng);
+  absl::StatusOr<std::string> child =
+      proposal.ok() ? Add(*proposal, parent.id, generation, scientist, seed) : proposal.status();
+  if (!child.ok()) ACDC_LOG(Debug) << "task proposal refused: " << child.status();
+  json line = {{"id", absl::StrFormat("p%06d", ++proposals_made_)},
+               {"generation", generation},
+               {"operator", TaskOperatorName(proposal.ok() ? proposal->op : op)},
+               {"parent", parent.id},
+               {"fate", ProposalFateName(FateOf(child.status()))},
+               {"reason", child.ok() ? "" : std::string(child.status().message())},
+               {"tokens", scientist.TakeTokens()},
+               {"task", child.ok() ? *child : ""}};
+  new_proposals_.push_back(std::move(line));
+  return child.ok() ? *child : "";
+}
+
+std::vector<json> TaskPool::TakeProposals() { return std::exchange(new_proposals_, {}); }
+
+absl::StatusOr<std::string> TaskPool::Add(const TaskProposal& proposal, const std::string& parent,
+                                          int generation, Scientist& scientist, uint64_t seed) {
   const std::string key = proposal.spec.dump();
-  if (specs_.count(key)) return "";  // the novelty check: nothing made twice
+  if (specs_.count(key)) {
+    return Refused(ProposalFate::kDuplicate, "the same task was made before");
+  }
   const std::string id = absl::StrFormat("t%06d", next_number_);
   absl::StatusOr<Task> task =
       scientist.Realize(proposal, builtin::MixSeed(seed, static_cast<uint64_t>(next_number_)),
                         options_.instances_per_task);
-  if (!task.ok()) {
-    ACDC_LOG(Debug) << "task proposal refused: " << task.status();
-    return "";
-  }
+  if (!task.ok()) return task.status();
   ++next_number_;
   specs_.insert(key);
   TaskRecord record;

@@ -61,8 +61,10 @@ class TaskPool {
  public:
   explicit TaskPool(PoolOptions options) : options_(options) {}
 
-  // Restores the pool from stored records and limbo bindings (child -> parent).
-  void Restore(std::vector<TaskRecord> records, std::map<std::string, std::string> limbo);
+  // Restores the pool from stored records, limbo bindings (child -> parent) and the number of
+  // proposals recorded so far.
+  void Restore(std::vector<TaskRecord> records, std::map<std::string, std::string> limbo,
+               int proposals_made);
 
   // Generation 0: the seed tasks join the pool, then the scientist grows it in micro-batches
   // (a novel-similar proposal with the configured probability, else "inspired by" an example)
@@ -86,11 +88,19 @@ class TaskPool {
   // are released from memory (the archive keeps them), so a long run's pool holds only what it
   // can still use.
   std::vector<nlohmann::json> TakeChanged();
+  // The proposals made since the last call, each with its fate: the archive's records and the
+  // export's proposals.jsonl lines ({"id", "generation", "operator", "parent", "fate",
+  // "reason", "tokens", "task"}).
+  std::vector<nlohmann::json> TakeProposals();
 
  private:
-  // Realizes and adds a proposal unless its spec was made before; returns the new id or "".
-  std::string Add(const TaskProposal& proposal, const std::string& parent, int generation,
-                  Scientist& scientist, uint64_t seed);
+  // Asks the scientist for a child of `parent` by `op` and adds it when it is realized;
+  // records the proposal's fate. Returns the new task's id, or "" when none was made.
+  std::string Try(const Task& parent, TaskOperator op, const std::vector<const Task*>& others,
+                  builtin::Rng& rng, int generation, Scientist& scientist, uint64_t seed);
+  // Realizes and adds a proposal unless its spec was made before (a kDuplicate refusal).
+  absl::StatusOr<std::string> Add(const TaskProposal& proposal, const std::string& parent,
+                                  int generation, Scientist& scientist, uint64_t seed);
   void SetState(const std::string& id, TaskState state);
   void ReleaseIfRetired(TaskRecord& record);
   std::vector<const Task*> ActiveTasks() const;
@@ -101,6 +111,8 @@ class TaskPool {
   std::set<std::string> specs_;                // every spec ever made, for the novelty check
   std::set<std::string> changed_;
   int next_number_ = 1;
+  int proposals_made_ = 0;
+  std::vector<nlohmann::json> new_proposals_;
 };
 
 }  // namespace acdc

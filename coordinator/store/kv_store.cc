@@ -22,6 +22,8 @@ const char* TableName(Table table) {
       return "adaptations";
     case Table::kJobResults:
       return "job_results";
+    case Table::kProposals:
+      return "proposals";
   }
   return "unknown";
 }

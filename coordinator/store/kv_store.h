@@ -25,11 +25,12 @@ enum class Table {
   kTasks,
   kGenerations,
   kAdaptations,
-  kJobResults
+  kJobResults,
+  kProposals
 };
 inline constexpr Table kAllTables[] = {
-    Table::kJobs,  Table::kWorkers,     Table::kMeta,        Table::kRuns,      Table::kModels,
-    Table::kTasks, Table::kGenerations, Table::kAdaptations, Table::kJobResults};
+    Table::kJobs,  Table::kWorkers,     Table::kMeta,        Table::kRuns,       Table::kModels,
+    Table::kTasks, Table::kGenerations, Table::kAdaptations, Table::kJobResults, Table::kProposals};
 const char* TableName(Table table);
 
 struct KvWrite {

@@ -27,7 +27,8 @@ TASKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "work
                          "tasks")
 FAMILIES = ["add", "sub", "mul", "reverse", "sort", "uppercase", "count", "max", "digit_sum",
             "next_term", "first_repeat", "compare"]
-EXPORT_FILES = ["generations.jsonl", "models.jsonl", "tasks.jsonl", "adaptations.jsonl"]
+EXPORT_FILES = ["generations.jsonl", "models.jsonl", "tasks.jsonl", "adaptations.jsonl",
+                "proposals.jsonl"]
 
 
 def write_config(directory, **overrides):

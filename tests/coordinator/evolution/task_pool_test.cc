@@ -6,8 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
+#include "absl/strings/str_format.h"
 #include "common/tasks/builtin_families.h"
 #include "coordinator/evolution/builtin_scientist.h"
 
@@ -161,8 +163,49 @@ TEST(TaskPoolTest, RecordsRoundTripThroughTheArchive) {
     records.push_back(*back);
   }
   TaskPool restored(PoolOptions{});
-  restored.Restore(records, {});
+  restored.Restore(records, {}, 0);
   EXPECT_EQ(restored.ActiveIds(), pool.ActiveIds());
+}
+
+// Every proposal is on record with its fate; the accepted ones name their task, and ids keep
+// counting after a restore.
+TEST(TaskPoolTest, EveryProposalIsRecordedWithItsFate) {
+  BuiltinScientist scientist;
+  TaskPool pool(PoolOptions{});
+  ASSERT_TRUE(pool.Grow({Seed("max"), Seed("add")}, 12, scientist, 3).ok());
+  const std::vector<nlohmann::json> proposals = pool.TakeProposals();
+  ASSERT_FALSE(proposals.empty());
+  std::set<std::string> accepted_tasks;
+  for (size_t i = 0; i < proposals.size(); ++i) {
+    const nlohmann::json& p = proposals[i];
+    EXPECT_EQ(p["id"], absl::StrFormat("p%06d", i + 1));
+    EXPECT_EQ(p["generation"], 0);
+    EXPECT_EQ(p["tokens"], 0);
+    EXPECT_TRUE(pool.Find(p["parent"]) != nullptr) << p.dump();
+    if (p["fate"] == "accepted") {
+      EXPECT_EQ(p["reason"], "");
+      EXPECT_TRUE(accepted_tasks.insert(p["task"].get<std::string>()).second);
+    } else {
+      EXPECT_EQ(p["task"], "");
+      EXPECT_NE(p["reason"], "") << p.dump();
+      EXPECT_TRUE(p["fate"] == "duplicate" || p["fate"] == "no_proposal") << p.dump();
+    }
+  }
+  // The pool holds the 2 seeds and one task per accepted proposal.
+  EXPECT_EQ(accepted_tasks.size() + 2, pool.records().size());
+  EXPECT_TRUE(pool.TakeProposals().empty());
+
+  std::vector<TaskRecord> records;
+  for (const auto& [id, record] : pool.records()) records.push_back(record);
+  TaskPool restored(PoolOptions{});
+  restored.Restore(records, {}, static_cast<int>(proposals.size()));
+  std::map<std::string, double> rates;
+  for (const std::string& id : restored.ActiveIds()) rates[id] = 0.3;
+  restored.Adapt(rates, 5, scientist, 3);
+  const std::vector<nlohmann::json> later = restored.TakeProposals();
+  ASSERT_FALSE(later.empty());
+  EXPECT_EQ(later.front()["id"], absl::StrFormat("p%06d", proposals.size() + 1));
+  EXPECT_EQ(later.front()["generation"], 5);
 }
 
 }  // namespace
