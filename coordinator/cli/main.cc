@@ -1,7 +1,8 @@
 // acdc: one binary, one subcommand per role (coordinator, worker, up) or client action. The
 // one place that knows both sides of the house: it joins the coordinator's and the worker's
 // subcommand tables, and hands the coordinator what only the worker side has: the merge recipe
-// check, a local merge, and the sandbox that makes a TaskFamily directory's instances; and it
+// check, a local merge, and the sandbox that makes a TaskFamily directory's instances and checks
+// an LLM scientist's programs; and it
 // hands the worker's `acdc serve` the coordinator side's way of finding a run's model.
 #include <unistd.h>
 
@@ -29,12 +30,37 @@ std::string SelfBinary(const char* argv0) {
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string(argv0);
 }
 
+// The sandbox as an LLM scientist's programs ({"task_py", "task_json"}) need it.
+acdc::ProgramChecks ScientistProgramChecks() {
+  auto program_of = [](const nlohmann::json& spec) {
+    return acdc::TaskProgram{spec.value("task_py", ""),
+                             spec.value("task_json", nlohmann::json::object())};
+  };
+  acdc::ProgramChecks checks;
+  checks.make_task = [program_of](const nlohmann::json& spec) {
+    const acdc::TaskProgram program = program_of(spec);
+    return acdc::MakeProgramTask(program, program.task_json.value("name", "task"));
+  };
+  checks.score = [program_of](const nlohmann::json& spec,
+                              const std::map<std::string, std::string>& submissions)
+      -> absl::StatusOr<std::map<std::string, acdc::ProgramScore>> {
+    absl::StatusOr<std::map<std::string, acdc::InstanceScore>> scores =
+        acdc::ScoreProgram(program_of(spec), submissions);
+    if (!scores.ok()) return scores.status();
+    std::map<std::string, acdc::ProgramScore> out;
+    for (const auto& [id, score] : *scores) out[id] = {score.score, score.error};
+    return out;
+  };
+  return checks;
+}
+
 std::vector<acdc::Subcommand> AllSubcommands(const std::string& self) {
   acdc::RunControllerOptions runs;
   runs.check_recipe = [](const std::string& yaml) {
     return acdc::ParseMergeConfig(yaml, "the run's merge recipe").status();
   };
   runs.read_task_program = [](const std::string& dir) { return acdc::ReadProgramTask(dir); };
+  runs.program_checks = ScientistProgramChecks();
   acdc::ModelTools local;
   local.merge = [](const std::string& yaml, const std::string& out_dir) {
     absl::StatusOr<acdc::MergeRecipe> recipe = acdc::ParseMergeConfig(yaml, "a model's recipe");

@@ -32,7 +32,7 @@ std::optional<nlohmann::json> Compose(const Task& parent, const std::vector<cons
 
 absl::StatusOr<TaskProposal> BuiltinScientist::Propose(const Task& parent, TaskOperator op,
                                                        const std::vector<const Task*>& others,
-                                                       builtin::Rng& rng) {
+                                                       int generation, builtin::Rng& rng) {
   if (parent.kind != TaskKind::kBuiltin) {
     return Refused(ProposalFate::kNoProposal, "the built-in scientist cannot rewrite programs");
   }
@@ -41,24 +41,24 @@ absl::StatusOr<TaskProposal> BuiltinScientist::Propose(const Task& parent, TaskO
       absl::StatusOr<nlohmann::json> spec = NovelSpec(parent.spec, rng.Next());
       if (!spec.ok())
         return Refused(ProposalFate::kNoProposal, std::string(spec.status().message()));
-      return TaskProposal{op, *std::move(spec)};
+      return TaskProposal{op, *std::move(spec), generation};
     }
     case TaskOperator::kNovel: {
       if (std::optional<nlohmann::json> spec = Compose(parent, others, rng)) {
-        return TaskProposal{op, *std::move(spec)};
+        return TaskProposal{op, *std::move(spec), generation};
       }
       absl::StatusOr<nlohmann::json> spec = NovelSpec(parent.spec, rng.Next());
       if (!spec.ok())
         return Refused(ProposalFate::kNoProposal, std::string(spec.status().message()));
-      return TaskProposal{op, *std::move(spec)};
+      return TaskProposal{op, *std::move(spec), generation};
     }
     case TaskOperator::kInspired:
     case TaskOperator::kHarder: {
       if (absl::StatusOr<nlohmann::json> spec = HarderSpec(parent.spec); spec.ok()) {
-        return TaskProposal{op, *std::move(spec)};
+        return TaskProposal{op, *std::move(spec), generation};
       }
       if (std::optional<nlohmann::json> spec = Compose(parent, others, rng)) {
-        return TaskProposal{TaskOperator::kCompose, *std::move(spec)};
+        return TaskProposal{TaskOperator::kCompose, *std::move(spec), generation};
       }
       return Refused(ProposalFate::kNoProposal, "no harder variant and no chain fits");
     }

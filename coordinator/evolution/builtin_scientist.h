@@ -13,7 +13,7 @@ namespace acdc {
 class BuiltinScientist : public Scientist {
  public:
   absl::StatusOr<TaskProposal> Propose(const Task& parent, TaskOperator op,
-                                       const std::vector<const Task*>& others,
+                                       const std::vector<const Task*>& others, int generation,
                                        builtin::Rng& rng) override;
   absl::StatusOr<Task> Realize(const TaskProposal& proposal, uint64_t seed, int instances) override;
 };

@@ -105,6 +105,24 @@ class Reader {
     }
     *out = value->get<std::string>();
   }
+  void String(const std::string& key, std::string* out) {
+    const json* value = Get(key);
+    if (value == nullptr) return;
+    if (!value->is_string() || value->get<std::string>().empty()) {
+      Error(key, absl::StrCat("must be a non-empty string, got ", value->dump()));
+      return;
+    }
+    *out = value->get<std::string>();
+  }
+  void Int64(const std::string& key, int64_t* out, int64_t min) {
+    const json* value = Get(key);
+    if (value == nullptr) return;
+    if (!value->is_number_integer() || value->get<int64_t>() < min) {
+      Error(key, absl::StrFormat("must be an integer of at least %d, got %s", min, value->dump()));
+      return;
+    }
+    *out = value->get<int64_t>();
+  }
   void Path(const std::string& key, std::string* out, const std::string& base_dir) {
     const json* value = Get(key);
     if (value == nullptr) return;
@@ -184,6 +202,51 @@ class Reader {
   absl::Status status_;
 };
 
+// The endpoint keys of a scientist:/embeddings: section; an openai backend needs base_url and
+// model.
+void ReadEndpoint(Reader& reader, RunConfig::LlmEndpoint* endpoint, const std::string& base_dir,
+                  const std::vector<std::string>& backends) {
+  reader.Choice("backend", &endpoint->backend, backends);
+  reader.String("base_url", &endpoint->base_url);
+  reader.String("model", &endpoint->model);
+  reader.Path("api_key_file", &endpoint->api_key_file, base_dir);
+  reader.Double("timeout_s", &endpoint->timeout_s, 0.001, 86400);
+  reader.Int("retries", &endpoint->retries, 0, 100);
+  reader.Int("max_concurrency", &endpoint->max_concurrency, 1, 4096);
+  reader.Int64("token_budget", &endpoint->token_budget, 0);
+  reader.Double("temperature", &endpoint->temperature, 0, 2);
+  reader.Int("max_tokens", &endpoint->max_tokens, 1, 1 << 20);
+  if (endpoint->backend == "openai") {
+    if (endpoint->base_url.empty()) reader.Error("base_url", "is required with backend openai");
+    if (endpoint->model.empty()) reader.Error("model", "is required with backend openai");
+  }
+}
+
+json EndpointJson(const RunConfig::LlmEndpoint& endpoint) {
+  if (endpoint.backend != "openai") return json{{"backend", endpoint.backend}};
+  return json{{"backend", endpoint.backend},
+              {"base_url", endpoint.base_url},
+              {"model", endpoint.model},
+              {"api_key_file", endpoint.api_key_file},
+              {"timeout_s", endpoint.timeout_s},
+              {"retries", endpoint.retries},
+              {"max_concurrency", endpoint.max_concurrency},
+              {"token_budget", endpoint.token_budget},
+              {"temperature", endpoint.temperature},
+              {"max_tokens", endpoint.max_tokens}};
+}
+
+// A builtin scientist keeps the form runs had before LLM backends, so their ids stay.
+json ScientistJson(const RunConfig::Scientist& scientist) {
+  json out = EndpointJson(scientist);
+  if (scientist.backend == "openai") {
+    out["prompts_dir"] = scientist.prompts_dir;
+    out["max_reflections"] = scientist.max_reflections;
+    out["novelty_threshold"] = scientist.novelty_threshold;
+  }
+  return out;
+}
+
 absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& source,
                                          const std::string& base_dir) {
   if (!root.is_object()) {
@@ -221,8 +284,16 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
   }
   std::unique_ptr<Reader> scientist = top.Object("scientist");
   if (scientist) {
-    scientist->Choice("backend", &config.scientist_backend, {"builtin"});
+    ReadEndpoint(*scientist, &config.scientist, base_dir, {"builtin", "openai"});
+    scientist->Path("prompts_dir", &config.scientist.prompts_dir, base_dir);
+    scientist->Int("max_reflections", &config.scientist.max_reflections, 1, 100);
+    scientist->Double("novelty_threshold", &config.scientist.novelty_threshold, -1, 1);
     (void)scientist->Finish();
+  }
+  std::unique_ptr<Reader> embeddings = top.Object("embeddings");
+  if (embeddings) {
+    ReadEndpoint(*embeddings, &config.embeddings, base_dir, {"none", "openai"});
+    (void)embeddings->Finish();
   }
   top.Choice("gibberish_check", &config.gibberish_check, {"builtin", "none"});
   std::unique_ptr<Reader> evaluation = top.Object("evaluation");
@@ -232,7 +303,8 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
     (void)evaluation->Finish();
   }
   top.Choice("keep_weights", &config.keep_weights, {"archived", "current", "all"});
-  RETURN_IF_ERROR(top.Finish({selection.get(), tasks.get(), scientist.get(), evaluation.get()}));
+  RETURN_IF_ERROR(top.Finish(
+      {selection.get(), tasks.get(), scientist.get(), embeddings.get(), evaluation.get()}));
 
   auto error = [&](const std::string& key, const std::string& what) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", key, ": ", what));
@@ -249,33 +321,35 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
 }  // namespace
 
 json RunConfig::ToJson() const {
-  return json{
-      {"seed", seed},
-      {"generations", generations},
-      {"base_model", base_model},
-      {"seed_models", seed_models},
-      {"population", population},
-      {"children_per_generation", children_per_generation},
-      {"crossover", crossover},
-      {"mutation", mutation},
-      {"selection",
-       {{"k", selection.k},
-        {"dominated_score", selection.dominated_score},
-        {"skill_threshold", selection.skill_threshold}}},
-      {"tasks",
-       {{"seed_tasks", tasks.seed_tasks},
-        {"initial_pool", tasks.initial_pool},
-        {"pool_cap", tasks.pool_cap},
-        {"adapt_every", tasks.adapt_every},
-        {"new_per_adaptation", tasks.new_per_adaptation},
-        {"easy_above", tasks.easy_above},
-        {"novel_similar_probability", tasks.novel_similar_probability},
-        {"instances_per_task", tasks.instances_per_task}}},
-      {"scientist", {{"backend", scientist_backend}}},
-      {"gibberish_check", gibberish_check},
-      {"evaluation",
-       {{"max_new_tokens", evaluation.max_new_tokens}, {"batch_size", evaluation.batch_size}}},
-      {"keep_weights", keep_weights}};
+  json out =
+      json{{"seed", seed},
+           {"generations", generations},
+           {"base_model", base_model},
+           {"seed_models", seed_models},
+           {"population", population},
+           {"children_per_generation", children_per_generation},
+           {"crossover", crossover},
+           {"mutation", mutation},
+           {"selection",
+            {{"k", selection.k},
+             {"dominated_score", selection.dominated_score},
+             {"skill_threshold", selection.skill_threshold}}},
+           {"tasks",
+            {{"seed_tasks", tasks.seed_tasks},
+             {"initial_pool", tasks.initial_pool},
+             {"pool_cap", tasks.pool_cap},
+             {"adapt_every", tasks.adapt_every},
+             {"new_per_adaptation", tasks.new_per_adaptation},
+             {"easy_above", tasks.easy_above},
+             {"novel_similar_probability", tasks.novel_similar_probability},
+             {"instances_per_task", tasks.instances_per_task}}},
+           {"scientist", ScientistJson(scientist)},
+           {"gibberish_check", gibberish_check},
+           {"evaluation",
+            {{"max_new_tokens", evaluation.max_new_tokens}, {"batch_size", evaluation.batch_size}}},
+           {"keep_weights", keep_weights}};
+  if (embeddings.backend != "none") out["embeddings"] = EndpointJson(embeddings);
+  return out;
 }
 
 absl::StatusOr<RunConfig> ParseRunConfig(const std::string& yaml, const std::string& source,

@@ -40,7 +40,29 @@ struct RunConfig {
     double novel_similar_probability = 0.8;
     int instances_per_task = 1;
   } tasks;
-  std::string scientist_backend = "builtin";
+  // A model behind an API (scientist:, embeddings:): `backend` builtin (scientist) or none
+  // (embeddings) uses none; openai is any OpenAI-compatible endpoint.
+  struct LlmEndpoint {
+    std::string backend;
+    std::string base_url;
+    std::string model;
+    std::string api_key_file;  // absolute; empty: no key
+    double timeout_s = 300;
+    int retries = 4;
+    int max_concurrency = 8;
+    int64_t token_budget = 0;  // prompt + completion tokens for the run; 0: no limit
+    double temperature = 0.7;  // the reference's sampling for the scientist
+    int max_tokens = 2000;
+  };
+  struct Scientist : LlmEndpoint {
+    std::string prompts_dir;  // absolute; templates that replace the compiled-in ones
+    int max_reflections = 3;
+    double novelty_threshold = 0.7;  // cosine of the nearest tasks the novelty check sees
+    Scientist() { backend = "builtin"; }
+  } scientist;
+  struct Embeddings : LlmEndpoint {
+    Embeddings() { backend = "none"; }
+  } embeddings;
   std::string gibberish_check = "builtin";  // builtin | none
   struct Evaluation {
     int max_new_tokens = 512;

@@ -11,10 +11,10 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/tasks/task_file.h"
-#include "coordinator/evolution/builtin_scientist.h"
 #include "coordinator/evolution/child_recipe.h"
 #include "coordinator/evolution/dominated_novelty_search.h"
 #include "coordinator/evolution/gibberish_check.h"
+#include "coordinator/scientist/make_scientist.h"
 
 namespace acdc {
 namespace {
@@ -104,8 +104,7 @@ RunController::RunController(KvStore* store, CommitLog* log, JobManager* jobs, R
       jobs_(jobs),
       metrics_(metrics),
       options_(std::move(options)),
-      archive_(store),
-      scientist_(std::make_unique<BuiltinScientist>()) {}
+      archive_(store) {}
 
 RunController::~RunController() { Stop(); }
 
@@ -136,6 +135,7 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
     const RunRecord& record) {
   ASSIGN_OR_RETURN(RunConfig config, RunConfigFromJson(record.config));
   auto run = std::make_unique<Run>(PoolOptionsOf(config));
+  ASSIGN_OR_RETURN(run->scientist, MakeScientist(config, options_.program_checks));
   run->record = record;
   run->config = std::move(config);
   ASSIGN_OR_RETURN(std::vector<json> tasks, archive_.Tasks(record.id));
@@ -213,6 +213,13 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
   }
   const std::string id = RunIdOf(config);
   auto run = std::make_unique<Run>(PoolOptionsOf(config));
+  absl::StatusOr<std::unique_ptr<Scientist>> scientist =
+      MakeScientist(config, options_.program_checks);
+  if (!scientist.ok()) {
+    return absl::Status(scientist.status().code(),
+                        absl::StrCat(source, ": ", scientist.status().message()));
+  }
+  run->scientist = *std::move(scientist);
   run->config = config;
   run->record.id = id;
   run->record.config = config.ToJson();
@@ -522,7 +529,7 @@ absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
     ASSIGN_OR_RETURN(std::vector<Task> tasks, ReadTaskFile(path, file_options));
     seeds.insert(seeds.end(), tasks.begin(), tasks.end());
   }
-  RETURN_IF_ERROR(run.pool.Grow(seeds, config.tasks.initial_pool, *scientist_, config.seed));
+  RETURN_IF_ERROR(run.pool.Grow(seeds, config.tasks.initial_pool, *run.scientist, config.seed));
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   for (const json& proposal : run.pool.TakeProposals()) {
     RunArchive::PutProposal(run.record.id, proposal, batch);
@@ -782,7 +789,7 @@ absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
     pass_rates[tasks[t]] = archive_size > 0 ? solved[t] / archive_size : 0.0;
   }
   const Adaptation adaptation =
-      run.pool.Adapt(pass_rates, run.record.generation, *scientist_, run.config.seed);
+      run.pool.Adapt(pass_rates, run.record.generation, *run.scientist, run.config.seed);
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   for (const json& proposal : run.pool.TakeProposals()) {
     RunArchive::PutProposal(run.record.id, proposal, batch);

@@ -33,6 +33,7 @@
 #include "coordinator/evolution/scientist.h"
 #include "coordinator/evolution/task_pool.h"
 #include "coordinator/jobs/job_manager.h"
+#include "coordinator/scientist/program_checks.h"
 #include "coordinator/store/commit_log.h"
 #include "nlohmann/json.hpp"
 
@@ -45,6 +46,8 @@ struct RunControllerOptions {
   // Makes the task of a TaskFamily directory (its instances from get_tasks() in the sandbox);
   // unset, TaskFamily directories as seed tasks are refused.
   std::function<absl::StatusOr<Task>(const std::string& dir)> read_task_program;
+  // Runs an LLM scientist's programs in the sandbox; unset, LLM scientists are refused.
+  ProgramChecks program_checks;
 };
 
 class RunController : public JobOutcomeSink {
@@ -78,6 +81,7 @@ class RunController : public JobOutcomeSink {
     RunRecord record;
     RunConfig config;
     TaskPool pool;
+    std::unique_ptr<Scientist> scientist;            // as the configuration says
     std::map<std::string, ModelRecord> models;       // by id
     std::map<std::string, v1::JobOutcome> outcomes;  // job id -> outcome not yet folded in
     std::vector<std::string> submitted;              // job ids submitted in this phase
@@ -128,7 +132,6 @@ class RunController : public JobOutcomeSink {
   RunMetrics* metrics_;
   RunControllerOptions options_;
   RunArchive archive_;
-  std::unique_ptr<Scientist> scientist_;
 
   absl::Mutex mu_;  // the runs; held while a run advances
   std::map<std::string, std::unique_ptr<Run>> runs_ ABSL_GUARDED_BY(mu_);

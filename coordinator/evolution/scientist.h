@@ -28,6 +28,7 @@ const char* TaskOperatorName(TaskOperator op);
 struct TaskProposal {
   TaskOperator op;  // the operator actually applied (harder may fall back to compose)
   nlohmann::json spec;
+  int generation = 0;  // when it was proposed; 0 is the initial pool
 };
 
 // What became of a proposal, as the run's proposals.jsonl names it ("fate").
@@ -54,9 +55,10 @@ class Scientist {
   virtual ~Scientist() = default;
   // A proposal derived from `parent` by `op`; `others` are tasks it may combine with (or show
   // as examples). A refusal (Refused) when the scientist cannot make one.
+  // `generation` 0 is the initial pool's growth.
   virtual absl::StatusOr<TaskProposal> Propose(const Task& parent, TaskOperator op,
                                                const std::vector<const Task*>& others,
-                                               builtin::Rng& rng) = 0;
+                                               int generation, builtin::Rng& rng) = 0;
   // The proposal as a task with `instances` instances drawn with `seed`, validated (schema,
   // difficulty 1-5, its own reference answers score 1, a dummy answer scores without error).
   // A refusal (Refused) says why the proposal was not kept.

@@ -216,7 +216,7 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
 std::string TaskPool::Try(const Task& parent, TaskOperator op,
                           const std::vector<const Task*>& others, builtin::Rng& rng, int generation,
                           Scientist& scientist, uint64_t seed) {
-  absl::StatusOr<TaskProposal> proposal = scientist.Propose(parent, op, others, rng);
+  absl::StatusOr<TaskProposal> proposal = scientist.Propose(parent, op, others, generation, rng);
   absl::StatusOr<std::string> child =
       proposal.ok() ? Add(*proposal, parent.id, generation, scientist, seed) : proposal.status();
   if (!child.ok()) ACDC_LOG(Debug) << "task proposal refused: " << child.status();

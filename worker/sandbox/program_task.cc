@@ -34,25 +34,27 @@ std::string StringOr(const nlohmann::json& object, const char* key, const std::s
 absl::StatusOr<Task> ReadProgramTask(const std::string& dir, const SandboxOptions& options) {
   absl::StatusOr<TaskProgram> program = ReadTaskProgram(dir);
   if (!program.ok()) return program.status();
-  absl::StatusOr<TaskSandbox> sandbox = TaskSandbox::Create(*program, options);
-  if (!sandbox.ok()) {
-    return absl::Status(sandbox.status().code(),
-                        absl::StrCat(dir, ": ", sandbox.status().message()));
+  absl::StatusOr<Task> task =
+      MakeProgramTask(*program, std::filesystem::path(dir).filename().string(), options);
+  if (!task.ok()) {
+    return absl::Status(task.status().code(), absl::StrCat(dir, ": ", task.status().message()));
   }
+  return task;
+}
+
+absl::StatusOr<Task> MakeProgramTask(const TaskProgram& program, const std::string& name,
+                                     const SandboxOptions& options) {
+  absl::StatusOr<TaskSandbox> sandbox = TaskSandbox::Create(program, options);
+  if (!sandbox.ok()) return sandbox.status();
   absl::StatusOr<std::map<std::string, std::string>> instructions = sandbox->Instructions();
-  if (!instructions.ok()) {
-    return absl::Status(instructions.status().code(),
-                        absl::StrCat(dir, ": ", instructions.status().message()));
-  }
-  if (instructions->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, ": get_tasks() gave no instances"));
-  }
+  if (!instructions.ok()) return instructions.status();
+  if (instructions->empty()) return absl::InvalidArgumentError("get_tasks() gave no instances");
   Task task;
   task.kind = TaskKind::kProgram;
-  task.id = std::filesystem::path(dir).filename().string();
-  task.spec = {{"task_py", program->task_py}, {"task_json", program->task_json}};
-  const nlohmann::json& meta = program->task_json;
-  task.metadata.name = StringOr(meta, "name", task.id);
+  task.id = name;
+  task.spec = {{"task_py", program.task_py}, {"task_json", program.task_json}};
+  const nlohmann::json& meta = program.task_json;
+  task.metadata.name = StringOr(meta, "name", name);
   task.metadata.description = StringOr(meta, "description", "");
   task.metadata.capability = StringOr(meta, "capability", "");
   if (auto it = meta.find("difficulty"); it != meta.end() && it->is_number_integer()) {
@@ -68,6 +70,14 @@ absl::StatusOr<Task> ReadProgramTask(const std::string& dir, const SandboxOption
     task.instances.push_back(std::move(instance));
   }
   return task;
+}
+
+absl::StatusOr<std::map<std::string, InstanceScore>> ScoreProgram(
+    const TaskProgram& program, const std::map<std::string, std::string>& submissions,
+    const SandboxOptions& options) {
+  absl::StatusOr<TaskSandbox> sandbox = TaskSandbox::Create(program, options);
+  if (!sandbox.ok()) return sandbox.status();
+  return sandbox->Score(submissions);
 }
 
 }  // namespace acdc

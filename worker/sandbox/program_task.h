@@ -4,11 +4,14 @@
 // pool: the coordinator cannot run task code, so the acdc binary hands it this reader.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "common/tasks/task.h"
 #include "worker/sandbox/sandbox_options.h"
+#include "worker/sandbox/task_program.h"
+#include "worker/sandbox/task_sandbox.h"
 
 namespace acdc {
 
@@ -16,5 +19,15 @@ namespace acdc {
 // defaults to the directory's name, difficulty to 1), instances in get_tasks() key order
 // (numeric keys by value). Errors name DIR and what failed in the sandbox.
 absl::StatusOr<Task> ReadProgramTask(const std::string& dir, const SandboxOptions& options = {});
+
+// The same for a program held in memory (a scientist's), named `name` where task.json has no
+// name. Errors say what failed in the sandbox.
+absl::StatusOr<Task> MakeProgramTask(const TaskProgram& program, const std::string& name,
+                                     const SandboxOptions& options = {});
+
+// The program's scores of `submissions` (instance id -> submission), as TaskSandbox::Score.
+absl::StatusOr<std::map<std::string, InstanceScore>> ScoreProgram(
+    const TaskProgram& program, const std::map<std::string, std::string>& submissions,
+    const SandboxOptions& options = {});
 
 }  // namespace acdc

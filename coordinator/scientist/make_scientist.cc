@@ -1,0 +1,58 @@
+#include "coordinator/scientist/make_scientist.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/llm/openai_client.h"
+#include "coordinator/evolution/builtin_scientist.h"
+#include "coordinator/scientist/llm_scientist.h"
+
+namespace acdc {
+namespace {
+
+absl::StatusOr<std::shared_ptr<LlmClient>> MakeClient(const RunConfig::LlmEndpoint& endpoint,
+                                                      const std::string& section) {
+  OpenAiClientOptions options;
+  options.base_url = endpoint.base_url;
+  options.model = endpoint.model;
+  if (!endpoint.api_key_file.empty()) {
+    absl::StatusOr<std::string> key = ReadApiKeyFile(endpoint.api_key_file);
+    if (!key.ok())
+      return absl::Status(key.status().code(), absl::StrCat(section, ".", key.status().message()));
+    options.api_key = *key;
+  }
+  options.timeout = absl::Seconds(endpoint.timeout_s);
+  options.retries = endpoint.retries;
+  options.max_concurrency = endpoint.max_concurrency;
+  options.token_budget = endpoint.token_budget;
+  return std::shared_ptr<LlmClient>(std::make_shared<OpenAiClient>(options));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config,
+                                                         const ProgramChecks& checks) {
+  if (config.scientist.backend == "builtin") return std::make_unique<BuiltinScientist>();
+  if (!checks.make_task || !checks.score) {
+    return absl::FailedPreconditionError(
+        "scientist.backend: an LLM scientist's programs need the sandbox, which this "
+        "coordinator was not given");
+  }
+  absl::StatusOr<std::shared_ptr<LlmClient>> chat = MakeClient(config.scientist, "scientist");
+  if (!chat.ok()) return chat.status();
+  std::shared_ptr<LlmClient> embeddings;
+  if (config.embeddings.backend == "openai") {
+    absl::StatusOr<std::shared_ptr<LlmClient>> client = MakeClient(config.embeddings, "embeddings");
+    if (!client.ok()) return client.status();
+    embeddings = *std::move(client);
+  }
+  absl::StatusOr<PromptTemplates> prompts = PromptTemplates::Load(config.scientist.prompts_dir);
+  if (!prompts.ok()) return prompts.status();
+  LlmScientistOptions options;
+  options.max_reflections = config.scientist.max_reflections;
+  options.novelty_threshold = config.scientist.novelty_threshold;
+  options.chat.temperature = config.scientist.temperature;
+  options.chat.max_tokens = config.scientist.max_tokens;
+  return std::unique_ptr<Scientist>(new LlmScientist(*std::move(chat), std::move(embeddings),
+                                                     checks, *std::move(prompts), options));
+}
+
+}  // namespace acdc
