@@ -511,6 +511,7 @@ absl::StatusOr<bool> RunController::Inspect(Run& run) {
 
 absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
   const RunConfig& config = run.config;
+  if (run.pool_work.valid()) return FinishGrow(run, batch);
   std::vector<Task> seeds;
   TaskFileOptions file_options;
   file_options.instances = config.tasks.instances_per_task;
@@ -529,7 +530,19 @@ absl::StatusOr<bool> RunController::Grow(Run& run, KvBatch& batch) {
     ASSIGN_OR_RETURN(std::vector<Task> tasks, ReadTaskFile(path, file_options));
     seeds.insert(seeds.end(), tasks.begin(), tasks.end());
   }
-  RETURN_IF_ERROR(run.pool.Grow(seeds, config.tasks.initial_pool, *run.scientist, config.seed));
+  StartPoolWork(run,
+                [&run, seeds = std::move(seeds), target = config.tasks.initial_pool,
+                 seed = config.seed]() -> absl::StatusOr<Adaptation> {
+                  RETURN_IF_ERROR(run.pool.Grow(seeds, target, *run.scientist, seed));
+                  return Adaptation{};
+                });
+  return false;
+}
+
+absl::StatusOr<bool> RunController::FinishGrow(Run& run, KvBatch& batch) {
+  const RunConfig& config = run.config;
+  if (!run.pool_done) return false;
+  RETURN_IF_ERROR(run.pool_work.get().status());
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   for (const json& proposal : run.pool.TakeProposals()) {
     RunArchive::PutProposal(run.record.id, proposal, batch);
@@ -776,6 +789,7 @@ absl::StatusOr<bool> RunController::Select(Run& run, KvBatch& batch) {
 }
 
 absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
+  if (run.pool_work.valid()) return FinishAdapt(run, batch);
   // A task's pass rate: the share of the archive whose skill vector has it.
   const std::vector<std::string> tasks = run.pool.ActiveIds();
   std::vector<int> solved(tasks.size(), 0);
@@ -788,8 +802,17 @@ absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
   for (size_t t = 0; t < tasks.size(); ++t) {
     pass_rates[tasks[t]] = archive_size > 0 ? solved[t] / archive_size : 0.0;
   }
-  const Adaptation adaptation =
-      run.pool.Adapt(pass_rates, run.record.generation, *run.scientist, run.config.seed);
+  StartPoolWork(run,
+                [&run, pass_rates = std::move(pass_rates), generation = run.record.generation,
+                 seed = run.config.seed]() -> absl::StatusOr<Adaptation> {
+                  return run.pool.Adapt(pass_rates, generation, *run.scientist, seed);
+                });
+  return false;
+}
+
+absl::StatusOr<bool> RunController::FinishAdapt(Run& run, KvBatch& batch) {
+  if (!run.pool_done) return false;
+  ASSIGN_OR_RETURN(const Adaptation adaptation, run.pool_work.get());
   for (const json& task : run.pool.TakeChanged()) RunArchive::PutTask(run.record.id, task, batch);
   for (const json& proposal : run.pool.TakeProposals()) {
     RunArchive::PutProposal(run.record.id, proposal, batch);
@@ -798,6 +821,16 @@ absl::StatusOr<bool> RunController::Adapt(Run& run, KvBatch& batch) {
   run.record.limbo = run.pool.limbo();
   SetPhase(run, "reevaluate");
   return true;
+}
+
+void RunController::StartPoolWork(Run& run, std::function<absl::StatusOr<Adaptation>()> work) {
+  run.pool_done = false;
+  run.pool_work = std::async(std::launch::async, [this, &run, work = std::move(work)] {
+    absl::StatusOr<Adaptation> result = work();
+    run.pool_done = true;
+    Poke();
+    return result;
+  });
 }
 
 absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
@@ -861,6 +894,10 @@ void RunController::Fail(Run& run, const std::string& error) {
 }
 
 void RunController::PublishMetrics(const Run& run) const {
+  metrics_->SetState(run.record.id, RunStateName(run.record.state));
+  metrics_->SetPhase(run.record.id, run.record.phase);
+  metrics_->SetJobsOutstanding(run.record.id, jobs_->Outstanding(run.record.id + "/"));
+  if (run.pool_work.valid()) return;  // the scientist is at work on the pool
   const std::vector<std::string> tasks = run.pool.ActiveIds();
   double best = 0;
   double sum = 0;
@@ -870,8 +907,6 @@ void RunController::PublishMetrics(const Run& run) const {
     sum += fitness;
   }
   const double mean = run.record.archive.empty() ? 0 : sum / run.record.archive.size();
-  metrics_->SetState(run.record.id, RunStateName(run.record.state));
-  metrics_->SetPhase(run.record.id, run.record.phase);
   metrics_->SetProgress(run.record.id, run.record.generation, run.record.archive.size(), best,
                         mean);
   for (TaskState state :
@@ -879,7 +914,6 @@ void RunController::PublishMetrics(const Run& run) const {
     metrics_->SetTasks(run.record.id, TaskStateName(state),
                        static_cast<double>(run.pool.CountIn(state)));
   }
-  metrics_->SetJobsOutstanding(run.record.id, jobs_->Outstanding(run.record.id + "/"));
 }
 
 std::string RunController::StoreId(const Run& run, const std::string& model) const {

@@ -14,8 +14,10 @@
 // The loop runs on its own thread; job outcomes arrive through JobOutcomeSink.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,6 +84,11 @@ class RunController : public JobOutcomeSink {
     RunConfig config;
     TaskPool pool;
     std::unique_ptr<Scientist> scientist;            // as the configuration says
+    // The scientist's work (growing or adapting the pool, minutes with an LLM) runs off the
+    // controller's lock; while it runs, nothing else touches `pool`. `pool_done` turns true
+    // just before the work returns.
+    std::future<absl::StatusOr<Adaptation>> pool_work;
+    std::atomic<bool> pool_done{false};
     std::map<std::string, ModelRecord> models;       // by id
     std::map<std::string, v1::JobOutcome> outcomes;  // job id -> outcome not yet folded in
     std::vector<std::string> submitted;              // job ids submitted in this phase
@@ -100,10 +107,16 @@ class RunController : public JobOutcomeSink {
   void Advance(Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Each phase: true when it finished (the run moved on), false when it waits for jobs.
   absl::StatusOr<bool> Inspect(Run& run);
+  // Grow and Adapt start the scientist's work on the pool (StartPoolWork); once it is done,
+  // FinishGrow and FinishAdapt record it and move on.
   absl::StatusOr<bool> Grow(Run& run, KvBatch& batch);
+  absl::StatusOr<bool> FinishGrow(Run& run, KvBatch& batch);
   absl::StatusOr<bool> EvaluateModels(Run& run, KvBatch& batch);
   absl::StatusOr<bool> Select(Run& run, KvBatch& batch);
   absl::StatusOr<bool> Adapt(Run& run, KvBatch& batch);
+  absl::StatusOr<bool> FinishAdapt(Run& run, KvBatch& batch);
+  // Runs `work` on a thread of its own, off the controller's lock; pokes the loop when done.
+  void StartPoolWork(Run& run, std::function<absl::StatusOr<Adaptation>()> work);
   absl::StatusOr<bool> Reevaluate(Run& run, KvBatch& batch);
 
   // Folds the outcomes that arrived into the models (and drops them from the inbox table).
