@@ -224,23 +224,24 @@ void ReadEndpoint(Reader& reader, RunConfig::LlmEndpoint* endpoint, const std::s
 
 json EndpointJson(const RunConfig::LlmEndpoint& endpoint) {
   if (endpoint.backend != "openai") return json{{"backend", endpoint.backend}};
-  return json{{"backend", endpoint.backend},
-              {"base_url", endpoint.base_url},
-              {"model", endpoint.model},
-              {"api_key_file", endpoint.api_key_file},
-              {"timeout_s", endpoint.timeout_s},
-              {"retries", endpoint.retries},
-              {"max_concurrency", endpoint.max_concurrency},
-              {"token_budget", endpoint.token_budget},
-              {"temperature", endpoint.temperature},
-              {"max_tokens", endpoint.max_tokens}};
+  json out = json{{"backend", endpoint.backend},
+                  {"base_url", endpoint.base_url},
+                  {"model", endpoint.model},
+                  {"timeout_s", endpoint.timeout_s},
+                  {"retries", endpoint.retries},
+                  {"max_concurrency", endpoint.max_concurrency},
+                  {"token_budget", endpoint.token_budget},
+                  {"temperature", endpoint.temperature},
+                  {"max_tokens", endpoint.max_tokens}};
+  if (!endpoint.api_key_file.empty()) out["api_key_file"] = endpoint.api_key_file;
+  return out;
 }
 
 // A builtin scientist keeps the form runs had before LLM backends, so their ids stay.
 json ScientistJson(const RunConfig::Scientist& scientist) {
   json out = EndpointJson(scientist);
   if (scientist.backend == "openai") {
-    out["prompts_dir"] = scientist.prompts_dir;
+    if (!scientist.prompts_dir.empty()) out["prompts_dir"] = scientist.prompts_dir;
     out["max_reflections"] = scientist.max_reflections;
     out["novelty_threshold"] = scientist.novelty_threshold;
   }

@@ -76,20 +76,29 @@ TEST_P(RunConfigErrorTest, NamesTheFileAndTheKey) {
 
 INSTANTIATE_TEST_SUITE_P(
     Keys, RunConfigErrorTest,
-    ::testing::Values(BadCase{"generatons: 3\n", "generatons: unknown key"},
-                      BadCase{"population: 0\n", "population: must be an integer in [1"},
-                      BadCase{"population: many\n", "population: must be an integer"},
-                      BadCase{"selection: {k: 3, skill: 0.5}\n", "selection.skill: unknown key"},
-                      BadCase{"selection: {skill_threshold: 2}\n",
-                              "selection.skill_threshold: must be a number in [0, 1]"},
-                      BadCase{"evaluation: {max_new_tokens: -1}\n",
-                              "evaluation.max_new_tokens: must be an integer"},
-                      BadCase{"keep_weights: some\n", "keep_weights: must be one of archived"},
-                      BadCase{"gibberish_check: llm\n", "gibberish_check: must be one of"},
-                      BadCase{"scientist: {backend: gpt}\n", "scientist.backend: must be one of"},
-                      BadCase{"crossover: linear\n",
-                              "crossover: must be a mapping with a 'method'"},
-                      BadCase{"evaluation: 3\n", "evaluation: must be a mapping"}),
+    ::testing::Values(
+        BadCase{"generatons: 3\n", "generatons: unknown key"},
+        BadCase{"population: 0\n", "population: must be an integer in [1"},
+        BadCase{"population: many\n", "population: must be an integer"},
+        BadCase{"selection: {k: 3, skill: 0.5}\n", "selection.skill: unknown key"},
+        BadCase{"selection: {skill_threshold: 2}\n",
+                "selection.skill_threshold: must be a number in [0, 1]"},
+        BadCase{"evaluation: {max_new_tokens: -1}\n",
+                "evaluation.max_new_tokens: must be an integer"},
+        BadCase{"keep_weights: some\n", "keep_weights: must be one of archived"},
+        BadCase{"gibberish_check: llm\n", "gibberish_check: must be one of"},
+        BadCase{"scientist: {backend: gpt}\n", "scientist.backend: must be one of"},
+        BadCase{"scientist: {backend: openai, model: m}\n",
+                "scientist.base_url: is required with backend openai"},
+        BadCase{"scientist: {backend: openai, base_url: u}\n", "scientist.model: is required"},
+        BadCase{"scientist: {max_reflections: 0}\n",
+                "scientist.max_reflections: must be an integer in [1"},
+        BadCase{"embeddings: {backend: builtin}\n",
+                "embeddings.backend: must be one of none, openai"},
+        BadCase{"embeddings: {backend: openai, base_url: u, model: m, url: x}\n",
+                "embeddings.url: unknown key"},
+        BadCase{"crossover: linear\n", "crossover: must be a mapping with a 'method'"},
+        BadCase{"evaluation: 3\n", "evaluation: must be a mapping"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       // The key at fault, as the test's name: "generatons", "selection_skill", ...
       std::string name;
@@ -98,6 +107,33 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return name + "_" + std::to_string(info.index);
     });
+
+// An LLM scientist and embeddings endpoint: every key read, paths resolved against the file,
+// and part of the run's identity; a built-in scientist keeps the form (and ids) of older runs.
+TEST(RunConfigTest, LlmEndpointsAreReadAndNameTheRun) {
+  const std::string llm = std::string(kMinimal) + R"(
+scientist: {backend: openai, base_url: "http://h:8000/v1", model: qwen, api_key_file: key,
+            token_budget: 100000, max_reflections: 2, prompts_dir: prompts, temperature: 0.5}
+embeddings: {backend: openai, base_url: "http://h:8001/v1", model: e5}
+)";
+  absl::StatusOr<RunConfig> config = ParseRunConfig(llm, "run.yaml", "/w");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->scientist.backend, "openai");
+  EXPECT_EQ(config->scientist.api_key_file, "/w/key");
+  EXPECT_EQ(config->scientist.prompts_dir, "/w/prompts");
+  EXPECT_EQ(config->scientist.token_budget, 100000);
+  EXPECT_EQ(config->scientist.max_reflections, 2);
+  EXPECT_EQ(config->scientist.temperature, 0.5);
+  EXPECT_EQ(config->embeddings.model, "e5");
+  absl::StatusOr<RunConfig> again = RunConfigFromJson(config->ToJson());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->ToJson(), config->ToJson());
+  absl::StatusOr<RunConfig> builtin = ParseRunConfig(kMinimal, "run.yaml", "/w");
+  ASSERT_TRUE(builtin.ok());
+  EXPECT_NE(RunIdOf(*config), RunIdOf(*builtin));
+  EXPECT_EQ(builtin->ToJson()["scientist"], (nlohmann::json{{"backend", "builtin"}}));
+  EXPECT_FALSE(builtin->ToJson().contains("embeddings"));
+}
 
 TEST(RunConfigTest, RequiredKeysAndMalformedYaml) {
   EXPECT_THAT(ParseRunConfig("seed_models: [a, b]\ntasks: {seed_tasks: [t]}\n", "r.yaml", "/")
