@@ -43,7 +43,8 @@ json ModelRecord::ToJson() const {
               {"weights_deleted", weights_deleted},
               {"reason", reason},
               {"scores", score_json},
-              {"samples", samples}};
+              {"samples", samples},
+              {"sample_instructions", sample_instructions}};
 }
 
 absl::StatusOr<ModelRecord> ModelRecord::FromJson(const json& json) {
@@ -72,6 +73,10 @@ absl::StatusOr<ModelRecord> ModelRecord::FromJson(const json& json) {
     for (const auto& [task, score] : json.at("scores").items())
       record.scores[task] = score.get<double>();
     record.samples = json.at("samples").get<std::vector<std::string>>();
+    // Records written before the judge's gibberish check have no instructions.
+    if (json.contains("sample_instructions")) {
+      record.sample_instructions = json.at("sample_instructions").get<std::vector<std::string>>();
+    }
     return record;
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("model record is malformed: ", e.what()));

@@ -36,6 +36,7 @@ struct ModelRecord {
   std::string reason;            // why it was rejected or failed
   absl::flat_hash_map<std::string, double> scores;  // task id -> score in [0, 1]
   std::vector<std::string> samples;                 // responses for the gibberish check
+  std::vector<std::string> sample_instructions;     // what each sample answers
 
   nlohmann::json ToJson() const;
   static absl::StatusOr<ModelRecord> FromJson(const nlohmann::json& json);

@@ -296,7 +296,12 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
     ReadEndpoint(*embeddings, &config.embeddings, base_dir, {"none", "openai"});
     (void)embeddings->Finish();
   }
-  top.Choice("gibberish_check", &config.gibberish_check, {"builtin", "none"});
+  top.Choice("gibberish_check", &config.gibberish_check, {"builtin", "judge", "none"});
+  std::unique_ptr<Reader> judge = top.Object("judge");
+  if (judge) {
+    ReadEndpoint(*judge, &config.judge, base_dir, {"scientist", "openai"});
+    (void)judge->Finish();
+  }
   std::unique_ptr<Reader> evaluation = top.Object("evaluation");
   if (evaluation) {
     evaluation->Int("max_new_tokens", &config.evaluation.max_new_tokens, 1, 1 << 20);
@@ -304,8 +309,8 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
     (void)evaluation->Finish();
   }
   top.Choice("keep_weights", &config.keep_weights, {"archived", "current", "all"});
-  RETURN_IF_ERROR(top.Finish(
-      {selection.get(), tasks.get(), scientist.get(), embeddings.get(), evaluation.get()}));
+  RETURN_IF_ERROR(top.Finish({selection.get(), tasks.get(), scientist.get(), embeddings.get(),
+                              judge.get(), evaluation.get()}));
 
   auto error = [&](const std::string& key, const std::string& what) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", key, ": ", what));
@@ -316,6 +321,12 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
   }
   if (config.tasks.seed_tasks.empty()) return error("tasks.seed_tasks", "is required");
   if (config.crossover["method"] == "none") return error("crossover.method", "cannot be none");
+  if (config.gibberish_check == "judge" && config.judge.backend != "openai" &&
+      config.scientist.backend != "openai") {
+    return error("gibberish_check",
+                 "judge needs a judge: {backend: openai, ...} or an openai "
+                 "scientist to ask");
+  }
   return config;
 }
 
@@ -350,6 +361,7 @@ json RunConfig::ToJson() const {
             {{"max_new_tokens", evaluation.max_new_tokens}, {"batch_size", evaluation.batch_size}}},
            {"keep_weights", keep_weights}};
   if (embeddings.backend != "none") out["embeddings"] = EndpointJson(embeddings);
+  if (gibberish_check == "judge") out["judge"] = EndpointJson(judge);
   return out;
 }
 

@@ -63,7 +63,14 @@ struct RunConfig {
   struct Embeddings : LlmEndpoint {
     Embeddings() { backend = "none"; }
   } embeddings;
-  std::string gibberish_check = "builtin";  // builtin | none
+  // The judge of gibberish_check: judge; backend "scientist" asks the scientist's endpoint.
+  struct Judge : LlmEndpoint {
+    Judge() {
+      backend = "scientist";
+      max_tokens = 2048;
+    }
+  } judge;
+  std::string gibberish_check = "builtin";  // builtin | judge | none
   struct Evaluation {
     int max_new_tokens = 512;
     int batch_size = 64;

@@ -86,6 +86,7 @@ void ReleaseIfRetired(ModelRecord& model) {
   if (model.state == ModelState::kArchive || model.state == ModelState::kPlanned) return;
   absl::flat_hash_map<std::string, double>().swap(model.scores);
   std::vector<std::string>().swap(model.samples);
+  std::vector<std::string>().swap(model.sample_instructions);
 }
 
 double Mean(const std::vector<uint8_t>& skills) {
@@ -136,6 +137,7 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
   ASSIGN_OR_RETURN(RunConfig config, RunConfigFromJson(record.config));
   auto run = std::make_unique<Run>(PoolOptionsOf(config));
   ASSIGN_OR_RETURN(run->scientist, MakeScientist(config, options_.program_checks));
+  ASSIGN_OR_RETURN(run->judge, MakeGibberishJudge(config));
   run->record = record;
   run->config = std::move(config);
   ASSIGN_OR_RETURN(std::vector<json> tasks, archive_.Tasks(record.id));
@@ -220,6 +222,12 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
                         absl::StrCat(source, ": ", scientist.status().message()));
   }
   run->scientist = *std::move(scientist);
+  absl::StatusOr<GibberishCheck> judge = MakeGibberishJudge(config);
+  if (!judge.ok()) {
+    return absl::Status(judge.status().code(),
+                        absl::StrCat(source, ": ", judge.status().message()));
+  }
+  run->judge = *std::move(judge);
   run->config = config;
   run->record.id = id;
   run->record.config = config.ToJson();
@@ -447,6 +455,8 @@ void RunController::FoldOutcomes(Run& run, KvBatch& batch) {
       if (first_evaluation) {
         model.samples.assign(evaluation.sample_responses().begin(),
                              evaluation.sample_responses().end());
+        model.sample_instructions.assign(evaluation.sample_instructions().begin(),
+                                         evaluation.sample_instructions().end());
         model.state = ModelState::kRetired;
         if (model.origin == "child" && run.config.gibberish_check == "builtin") {
           const std::string reason = BuiltinGibberishCheck(model.samples);
@@ -659,7 +669,46 @@ absl::StatusOr<bool> RunController::EvaluateModels(Run& run, KvBatch& batch) {
     }
   }
   if (waiting) return false;
+  if (run.judge && !JudgeChildren(run, batch)) return false;
   SetPhase(run, "select");
+  return true;
+}
+
+bool RunController::JudgeChildren(Run& run, KvBatch& batch) {
+  if (!run.judge_work.valid()) {
+    std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> cases;
+    for (const auto& [id, model] : run.models) {
+      if (model.generation == run.record.generation && model.origin == "child" &&
+          model.state == ModelState::kRetired && !model.samples.empty()) {
+        cases[id] = {model.sample_instructions, model.samples};
+      }
+    }
+    if (cases.empty()) return true;
+    ACDC_LOG(Info) << "run " << run.record.id << ": asking the judge about " << cases.size()
+                   << " children of generation " << run.record.generation;
+    run.judge_done = false;
+    run.judge_work = std::async(std::launch::async, [this, &run, cases = std::move(cases)] {
+      std::map<std::string, std::string> verdicts;
+      for (const auto& [id, pairs] : cases) {
+        const std::string reason = run.judge(pairs.first, pairs.second);
+        if (!reason.empty()) verdicts[id] = reason;
+      }
+      run.judge_done = true;
+      Poke();
+      return verdicts;
+    });
+    return false;
+  }
+  if (!run.judge_done) return false;
+  const std::map<std::string, std::string> verdicts = run.judge_work.get();
+  ACDC_LOG(Info) << "run " << run.record.id << ": the judge calls " << verdicts.size()
+                 << " children gibberish";
+  for (const auto& [id, reason] : verdicts) {
+    ModelRecord& model = run.models.at(id);
+    model.state = ModelState::kRejected;
+    model.reason = reason;
+    RunArchive::PutModel(run.record.id, model, batch);
+  }
   return true;
 }
 

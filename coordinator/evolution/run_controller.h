@@ -35,6 +35,7 @@
 #include "coordinator/evolution/scientist.h"
 #include "coordinator/evolution/task_pool.h"
 #include "coordinator/jobs/job_manager.h"
+#include "coordinator/scientist/make_scientist.h"
 #include "coordinator/scientist/program_checks.h"
 #include "coordinator/store/commit_log.h"
 #include "nlohmann/json.hpp"
@@ -83,12 +84,17 @@ class RunController : public JobOutcomeSink {
     RunRecord record;
     RunConfig config;
     TaskPool pool;
-    std::unique_ptr<Scientist> scientist;            // as the configuration says
+    std::unique_ptr<Scientist> scientist;  // as the configuration says
     // The scientist's work (growing or adapting the pool, minutes with an LLM) runs off the
     // controller's lock; while it runs, nothing else touches `pool`. `pool_done` turns true
     // just before the work returns.
     std::future<absl::StatusOr<Adaptation>> pool_work;
     std::atomic<bool> pool_done{false};
+    // gibberish_check: judge, and its verdicts on a generation's children (model id -> reason),
+    // asked off the lock like the pool's work.
+    GibberishCheck judge;
+    std::future<std::map<std::string, std::string>> judge_work;
+    std::atomic<bool> judge_done{false};
     std::map<std::string, ModelRecord> models;       // by id
     std::map<std::string, v1::JobOutcome> outcomes;  // job id -> outcome not yet folded in
     std::vector<std::string> submitted;              // job ids submitted in this phase
@@ -112,6 +118,9 @@ class RunController : public JobOutcomeSink {
   absl::StatusOr<bool> Grow(Run& run, KvBatch& batch);
   absl::StatusOr<bool> FinishGrow(Run& run, KvBatch& batch);
   absl::StatusOr<bool> EvaluateModels(Run& run, KvBatch& batch);
+  // With gibberish_check: judge, once the children are evaluated: asks the judge about each
+  // (off the lock), then rejects those it calls gibberish. True when done.
+  bool JudgeChildren(Run& run, KvBatch& batch);
   absl::StatusOr<bool> Select(Run& run, KvBatch& batch);
   absl::StatusOr<bool> Adapt(Run& run, KvBatch& batch);
   absl::StatusOr<bool> FinishAdapt(Run& run, KvBatch& batch);

@@ -1,5 +1,6 @@
 #include "coordinator/scientist/make_scientist.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/llm/openai_client.h"
 #include "coordinator/evolution/builtin_scientist.h"
@@ -53,6 +54,37 @@ absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config
   options.chat.max_tokens = config.scientist.max_tokens;
   return std::unique_ptr<Scientist>(new LlmScientist(*std::move(chat), std::move(embeddings),
                                                      checks, *std::move(prompts), options));
+}
+
+absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config) {
+  if (config.gibberish_check != "judge") return GibberishCheck();
+  const bool own = config.judge.backend == "openai";
+  absl::StatusOr<std::shared_ptr<LlmClient>> judge =
+      MakeClient(own ? static_cast<const RunConfig::LlmEndpoint&>(config.judge) : config.scientist,
+                 own ? "judge" : "scientist");
+  if (!judge.ok()) return judge.status();
+  absl::StatusOr<PromptTemplates> prompts = PromptTemplates::Load(config.scientist.prompts_dir);
+  if (!prompts.ok()) return prompts.status();
+  ChatOptions options;
+  options.temperature = own ? config.judge.temperature : config.scientist.temperature;
+  options.max_tokens = own ? config.judge.max_tokens : config.scientist.max_tokens;
+  return GibberishCheck([judge = *std::move(judge), prompts = *std::move(prompts), options](
+                            const std::vector<std::string>& instructions,
+                            const std::vector<std::string>& responses) -> std::string {
+    std::string pairs;
+    for (size_t i = 0; i < responses.size(); ++i) {
+      absl::StrAppend(&pairs, "Instructions ", i + 1, ":\n\"\"\"\n",
+                      i < instructions.size() ? instructions[i] : "", "\n\"\"\"\nResponse ", i + 1,
+                      ":\n\"\"\"\n", responses[i], "\n\"\"\"\n\n");
+    }
+    absl::StatusOr<ChatReply> verdict =
+        judge->Chat({{"system", prompts.Fill("gibberish_system")},
+                     {"user", prompts.Fill("gibberish", {{"pairs", pairs}})}},
+                    options);
+    if (!verdict.ok()) return "";  // the reference counts an error as not gibberish
+    if (!absl::StrContains(verdict->text, "Answer: Yes")) return "";
+    return absl::StrCat("gibberish: the judge said so of ", responses.size(), " sampled responses");
+  });
 }
 
 }  // namespace acdc

@@ -1,9 +1,12 @@
-// A run's scientist as its configuration says: the built-in one, or the LLM scientist on an
-// OpenAI-compatible endpoint (with an embeddings endpoint for the novelty check when one is
-// configured).
+// A run's scientist and judge as its configuration says: the built-in scientist, or the LLM
+// scientist on an OpenAI-compatible endpoint (with an embeddings endpoint for the novelty check
+// when one is configured); and, with `gibberish_check: judge`, the judge's gibberish check.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "coordinator/evolution/run_config.h"
@@ -16,5 +19,14 @@ namespace acdc {
 // sandbox for an LLM scientist's programs).
 absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config,
                                                          const ProgramChecks& checks);
+
+// Sampled (instruction, response) pairs in; "" when the model passes, else why it is gibberish.
+using GibberishCheck = std::function<std::string(const std::vector<std::string>& instructions,
+                                                 const std::vector<std::string>& responses)>;
+
+// The judge's check on the judge: endpoint (or the scientist's), as the reference asks it: the
+// pairs in one prompt, "Answer: Yes" rejects, and an error counts as not gibberish. Null unless
+// gibberish_check is judge.
+absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config);
 
 }  // namespace acdc

@@ -9,10 +9,12 @@ ${ACDC_HOME:-~/.cache/acdc}/models/SmolLM2-135M-Instruct).
 """
 
 import collections
+import http.server
 import json
 import os
 import re
 import subprocess
+import threading
 import unittest
 
 import cluster as cl
@@ -103,6 +105,74 @@ class ScientistTest(unittest.TestCase):
         table = collections.Counter(p["fate"] for p in proposals)
         print("\nfates of %d proposals (SmolLM2-135M-Instruct as the scientist): %s"
               % (len(proposals), dict(sorted(table.items()))))
+
+
+class FakeJudge(http.server.ThreadingHTTPServer):
+    """An OpenAI-compatible endpoint that calls everything gibberish and keeps each prompt."""
+
+    def __init__(self):
+        self.prompts = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(handler):
+                body = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
+                self.prompts.append(body["messages"][-1]["content"])
+                reply = json.dumps({"choices": [{"message": {
+                    "role": "assistant", "content": "Loops of tokens.\nAnswer: Yes"},
+                    "finish_reason": "stop"}], "usage": {"prompt_tokens": 1,
+                                                         "completion_tokens": 1}}).encode()
+                handler.send_response(200)
+                handler.send_header("Content-Type", "application/json")
+                handler.send_header("Content-Length", str(len(reply)))
+                handler.end_headers()
+                handler.wfile.write(reply)
+
+            def log_message(handler, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class JudgeTest(unittest.TestCase):
+    def setUp(self):
+        if not test_run.SMALL_WORLD:
+            self.skipTest("ACDC_SMALL_WORLD is not set")
+
+    def test_children_the_judge_calls_gibberish_are_rejected(self):
+        judge = FakeJudge()
+        self.addCleanup(judge.shutdown)
+        cluster = cl.Cluster(self)
+        cluster.start_coordinator()
+        cluster.start_worker(slots=1, extra=["--model-store", os.path.join(cluster.workdir,
+                                                                           "models")])
+        cluster.wait_workers(1, timeout=60)
+        config = test_run.write_config(
+            cluster.workdir, generations=1, gibberish_check="judge",
+            judge={"backend": "openai", "base_url": "http://127.0.0.1:%d/v1"
+                   % judge.server_address[1], "model": "judge"})
+        run_cmd = ScientistTest.acdc
+        res = run_cmd(self, cluster, "run", "start", config)
+        self.assertEqual(res.returncode, 0, res.describe())
+        run = res.json["run"]
+        res = run_cmd(self, cluster, "run", "wait", run, timeout=300)
+        self.assertEqual(res.returncode, 0, res.describe())
+        out = os.path.join(cluster.workdir, "export")
+        self.assertEqual(run_cmd(self, cluster, "run", "export", run, "--out", out).returncode, 0)
+        with open(os.path.join(out, "generations.jsonl")) as f:
+            generations = [json.loads(line) for line in f]
+        children = {c["model"] for g in generations for c in g["candidates"]
+                    if c["origin"] == "child"}
+        rejected = {r["model"]: r["reason"] for g in generations for r in g["rejected"]}
+        # Every child reached the judge and was rejected; seeds are exempt.
+        self.assertGreater(len(rejected), 0)
+        self.assertFalse(children, "no child is a candidate once the judge rejects it")
+        for model, reason in rejected.items():
+            self.assertIn("-c", model)
+            self.assertIn("the judge said so", reason)
+        self.assertEqual(len(judge.prompts), len(rejected))
+        self.assertIn("Instructions 1:", judge.prompts[0])
+        self.assertIn("Response 3:", judge.prompts[0])
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ std::vector<TaskResult> EmptyResults(const std::vector<Task>& tasks) {
     results[t].instances.resize(tasks[t].instances.size());
     for (size_t i = 0; i < tasks[t].instances.size(); ++i) {
       results[t].instances[i].instance_id = tasks[t].instances[i].id;
+      results[t].instances[i].instruction = tasks[t].instances[i].instruction;
     }
   }
   return results;
@@ -158,14 +159,14 @@ absl::StatusOr<Evaluation> Evaluate(ChatModel& model, const std::vector<Task>& t
   return evaluation;
 }
 
-std::vector<std::string> SampleResponses(const Evaluation& evaluation, int count) {
-  std::vector<const std::string*> all;
+std::vector<const InstanceResult*> SampleResponses(const Evaluation& evaluation, int count) {
+  std::vector<const InstanceResult*> all;
   for (const TaskResult& task : evaluation.tasks) {
-    for (const InstanceResult& instance : task.instances) all.push_back(&instance.response);
+    for (const InstanceResult& instance : task.instances) all.push_back(&instance);
   }
   const size_t n = std::min(all.size(), static_cast<size_t>(std::max(count, 0)));
-  std::vector<std::string> sample;
-  for (size_t k = 0; k < n; ++k) sample.push_back(*all[k * all.size() / n]);
+  std::vector<const InstanceResult*> sample;
+  for (size_t k = 0; k < n; ++k) sample.push_back(all[k * all.size() / n]);
   return sample;
 }
 

@@ -33,6 +33,7 @@ struct EvaluationOptions {
 
 struct InstanceResult {
   std::string instance_id;
+  std::string instruction;  // what the model was asked
   double score = 0;
   std::string response;  // the decoded reply, special tokens removed
   std::string error;     // why a program task's score() gave 0 or was clamped
@@ -69,6 +70,6 @@ absl::StatusOr<std::vector<int>> PromptIds(const ChatModel& model, const Task& t
 
 // `count` responses spread evenly over all instances, in task order: the same evaluation
 // always gives the same sample (a retried job reports what the first attempt did).
-std::vector<std::string> SampleResponses(const Evaluation& evaluation, int count);
+std::vector<const InstanceResult*> SampleResponses(const Evaluation& evaluation, int count);
 
 }  // namespace acdc

@@ -67,9 +67,10 @@ v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
       if (job.return_responses()) score->add_instance_responses(instance.response);
     }
   }
-  for (std::string& response :
+  for (const InstanceResult* sampled :
        SampleResponses(evaluation, static_cast<int>(job.sample_responses()))) {
-    evaluate->add_sample_responses(std::move(response));
+    evaluate->add_sample_responses(sampled->response);
+    evaluate->add_sample_instructions(sampled->instruction);
   }
   evaluate->set_prompt_tokens(static_cast<uint64_t>(evaluation.prompt_tokens));
   evaluate->set_new_tokens(static_cast<uint64_t>(evaluation.new_tokens));

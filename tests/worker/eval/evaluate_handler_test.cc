@@ -72,7 +72,10 @@ TEST_F(EvaluateHandlerTest, ScoresAreTheEvaluatorsAndTheModelStaysLoaded) {
   EXPECT_EQ(output.new_tokens(), static_cast<uint64_t>(expected->new_tokens));
   EXPECT_EQ(output.prompt_tokens(), static_cast<uint64_t>(expected->prompt_tokens));
   ASSERT_EQ(output.sample_responses_size(), 2);
-  EXPECT_EQ(output.sample_responses(0), SampleResponses(*expected, 2)[0]);
+  EXPECT_EQ(output.sample_responses(0), SampleResponses(*expected, 2)[0]->response);
+  ASSERT_EQ(output.sample_instructions_size(), 2);
+  EXPECT_EQ(output.sample_instructions(0), SampleResponses(*expected, 2)[0]->instruction);
+  EXPECT_FALSE(output.sample_instructions(0).empty());
 
   absl::StatusOr<v1::JobOutput> second = handler_.Run(Job("qwen_b", tasks));
   ASSERT_TRUE(second.ok()) << second.status();

@@ -232,10 +232,17 @@ TEST(SampleResponsesTest, SpreadsEvenlyAndIsDeterministic) {
       task.instances.emplace_back().response = std::to_string(t) + "." + std::to_string(i);
     }
   }
-  EXPECT_THAT(SampleResponses(evaluation, 3), ElementsAre("0.0", "1.0", "2.0"));
-  EXPECT_THAT(SampleResponses(evaluation, 0), ElementsAre());
-  EXPECT_EQ(SampleResponses(evaluation, 100).size(), 12u);
-  EXPECT_EQ(SampleResponses(evaluation, 5), SampleResponses(evaluation, 5));
+  auto responses = [&](int count) {
+    std::vector<std::string> out;
+    for (const InstanceResult* sampled : SampleResponses(evaluation, count)) {
+      out.push_back(sampled->response);
+    }
+    return out;
+  };
+  EXPECT_THAT(responses(3), ElementsAre("0.0", "1.0", "2.0"));
+  EXPECT_THAT(responses(0), ElementsAre());
+  EXPECT_EQ(responses(100).size(), 12u);
+  EXPECT_EQ(responses(5), responses(5));
 }
 
 }  // namespace
