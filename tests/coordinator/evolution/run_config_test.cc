@@ -97,6 +97,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "embeddings.backend: must be one of none, openai"},
         BadCase{"embeddings: {backend: openai, base_url: u, model: m, url: x}\n",
                 "embeddings.url: unknown key"},
+        BadCase{"gibberish_check: judge\n", "gibberish_check: judge needs a judge"},
+        BadCase{"judge: {backend: openai}\n", "judge.base_url: is required with backend openai"},
         BadCase{"crossover: linear\n", "crossover: must be a mapping with a 'method'"},
         BadCase{"evaluation: 3\n", "evaluation: must be a mapping"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
