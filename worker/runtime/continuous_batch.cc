@@ -1,5 +1,7 @@
 #include "worker/runtime/continuous_batch.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -7,7 +9,11 @@
 namespace acdc {
 
 ContinuousBatch::ContinuousBatch(const Decoder& decoder, std::vector<int> eos_token_ids)
-    : decoder_(decoder), eos_(std::move(eos_token_ids)) {}
+    : decoder_(decoder), eos_(std::move(eos_token_ids)) {
+  // A batch is driven by a thread of its caller's (a server's scheduler), whose OpenMP team
+  // would otherwise not have the intra-op thread count the model was loaded with.
+  at::init_num_threads();
+}
 
 absl::StatusOr<DecodedToken> ContinuousBatch::Add(const std::vector<int>& prompt,
                                                   const SamplingOptions& options) {
@@ -122,8 +128,10 @@ std::vector<int> ContinuousBatch::NextTokens(const at::Tensor& hidden,
   }
   const at::TensorOptions longs = at::TensorOptions().dtype(at::kLong).device(hidden.device());
   if (!greedy.empty()) {
-    const at::Tensor picked =
-        decoder_.GreedyTokens(hidden.index_select(0, at::tensor(greedy, longs))).cpu();
+    // Most batches are greedy throughout: then the rows are taken as they are.
+    const at::Tensor rows_in =
+        greedy.size() == rows.size() ? hidden : hidden.index_select(0, at::tensor(greedy, longs));
+    const at::Tensor picked = decoder_.GreedyTokens(rows_in).cpu();
     for (size_t j = 0; j < greedy.size(); ++j) {
       tokens[static_cast<size_t>(greedy[j])] = static_cast<int>(picked[j].item<int64_t>());
     }

@@ -12,9 +12,10 @@ struct GenerationService::Request {
       : job(std::move(job_in)), stream(tokenizer, job.stop) {}
 
   GenerationJob job;
-  TextStream stream;  // the scheduler's
-  int64_t row = -1;   // the scheduler's
-  int generated = 0;  // the scheduler's
+  bool streaming = false;  // the caller takes the text piece by piece
+  TextStream stream;       // the scheduler's
+  int64_t row = -1;        // the scheduler's
+  int generated = 0;       // the scheduler's
 
   std::mutex mu;
   std::condition_variable changed;
@@ -54,6 +55,7 @@ GenerationService::~GenerationService() {
 absl::StatusOr<GenerationOutcome> GenerationService::Generate(
     const GenerationJob& job, const std::function<bool(const std::string&)>& on_text) {
   auto request = std::make_shared<Request>(job, tokenizer_);
+  request->streaming = static_cast<bool>(on_text);
   request->outcome.prompt_tokens = static_cast<int>(job.prompt.size());
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -204,7 +206,9 @@ void GenerationService::Deliver(std::shared_ptr<Request> request, const DecodedT
       piece += request->stream.Finish();
     }
   }
-  if (!piece.empty()) {
+  // Only a streaming caller wants each piece; waking the others for every token would take
+  // a core from the decoding threads on a small machine.
+  if (!piece.empty() && request->streaming) {
     std::lock_guard<std::mutex> lock(request->mu);
     request->pieces.push_back(std::move(piece));
     request->changed.notify_all();
