@@ -690,8 +690,14 @@ bool RunController::JudgeChildren(Run& run, KvBatch& batch) {
     run.judge_work = std::async(std::launch::async, [this, &run, cases = std::move(cases)] {
       std::map<std::string, std::string> verdicts;
       for (const auto& [id, pairs] : cases) {
-        const std::string reason = run.judge(pairs.first, pairs.second);
-        if (!reason.empty()) verdicts[id] = reason;
+        try {
+          const std::string reason = run.judge(pairs.first, pairs.second);
+          if (!reason.empty()) verdicts[id] = reason;
+        } catch (const std::exception& e) {
+          // As an error of the judge's: not gibberish. The flag below must be set whatever.
+          ACDC_LOG(Error) << "run " << run.record.id << ": the judge failed on " << id << ": "
+                          << e.what();
+        }
       }
       run.judge_done = true;
       Poke();
@@ -875,7 +881,13 @@ absl::StatusOr<bool> RunController::FinishAdapt(Run& run, KvBatch& batch) {
 void RunController::StartPoolWork(Run& run, std::function<absl::StatusOr<Adaptation>()> work) {
   run.pool_done = false;
   run.pool_work = std::async(std::launch::async, [this, &run, work = std::move(work)] {
-    absl::StatusOr<Adaptation> result = work();
+    absl::StatusOr<Adaptation> result;
+    try {
+      result = work();
+    } catch (const std::exception& e) {
+      // The run fails with the reason instead of waiting forever for a flag never set.
+      result = absl::InternalError(absl::StrCat("the scientist's work failed: ", e.what()));
+    }
     run.pool_done = true;
     Poke();
     return result;
