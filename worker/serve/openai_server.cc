@@ -159,6 +159,38 @@ void OpenAiServer::Routes() {
   });
 }
 
+void OpenAiServer::Stream(httplib::Response& res, const GenerationJob& job, bool include_usage,
+                          std::optional<json> opening, ChunkMaker chunk) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream", [this, job, include_usage, opening = std::move(opening),
+                            chunk = std::move(chunk)](size_t, httplib::DataSink& sink) {
+        auto send = [&sink](const json& event) {
+          const std::string text = ServerSentEvent(event.dump());
+          return sink.write(text.data(), text.size());
+        };
+        if (!opening || send(*opening)) {
+          absl::StatusOr<GenerationOutcome> outcome = service_.Generate(
+              job, [&](const std::string& piece) { return send(chunk(piece, "")); });
+          if (!outcome.ok()) {
+            send(ErrorBody(outcome.status()));
+          } else {
+            send(chunk("", outcome->finish_reason));
+            if (include_usage) {
+              json usage = chunk("", "");
+              usage["choices"] = json::array();
+              usage["usage"] = UsageBody({outcome->prompt_tokens, outcome->completion_tokens});
+              send(usage);
+            }
+          }
+          const std::string done = ServerSentEvent("[DONE]");
+          sink.write(done.data(), done.size());
+        }
+        sink.done();
+        return true;
+      });
+}
+
 void OpenAiServer::Models(httplib::Response& res) const {
   SendJson(
       res, 200,
@@ -199,38 +231,14 @@ void OpenAiServer::ChatCompletions(const httplib::Request& req, httplib::Respons
   const std::string model = options_.model_name;
 
   if (params.stream) {
-    const bool include_usage = params.include_usage;
     const int64_t created = absl::ToUnixSeconds(absl::Now());
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, job, id, model, created, include_usage](size_t, httplib::DataSink& sink) {
-          auto send = [&sink](const json& chunk) {
-            const std::string event = ServerSentEvent(chunk.dump());
-            return sink.write(event.data(), event.size());
-          };
-          if (send(ChatChunk(id, created, model, {{"role", "assistant"}, {"content", ""}}, ""))) {
-            absl::StatusOr<GenerationOutcome> outcome =
-                service_.Generate(job, [&](const std::string& piece) {
-                  return send(ChatChunk(id, created, model, {{"content", piece}}, ""));
-                });
-            if (!outcome.ok()) {
-              send(ErrorBody(outcome.status()));
-            } else {
-              send(ChatChunk(id, created, model, json::object(), outcome->finish_reason));
-              if (include_usage) {
-                json usage = ChatChunk(id, created, model, json::object(), "");
-                usage["choices"] = json::array();
-                usage["usage"] = UsageBody({outcome->prompt_tokens, outcome->completion_tokens});
-                send(usage);
-              }
-            }
-            const std::string done = ServerSentEvent("[DONE]");
-            sink.write(done.data(), done.size());
-          }
-          sink.done();
-          return true;
-        });
+    Stream(res, job, params.include_usage,
+           ChatChunk(id, created, model, {{"role", "assistant"}, {"content", ""}}, ""),
+           [id, model, created](const std::string& piece, const std::string& finish_reason) {
+             return ChatChunk(id, created, model,
+                              piece.empty() ? json::object() : json{{"content", piece}},
+                              finish_reason);
+           });
     return;
   }
 
@@ -280,35 +288,10 @@ void OpenAiServer::TextCompletions(const httplib::Request& req, httplib::Respons
   const std::string model = options_.model_name;
   if (params.stream) {
     const int64_t created = absl::ToUnixSeconds(absl::Now());
-    const bool include_usage = params.include_usage;
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream", [this, job = jobs.front(), id, model, created, include_usage](
-                                 size_t, httplib::DataSink& sink) {
-          auto send = [&sink](const json& chunk) {
-            const std::string event = ServerSentEvent(chunk.dump());
-            return sink.write(event.data(), event.size());
-          };
-          absl::StatusOr<GenerationOutcome> outcome =
-              service_.Generate(job, [&](const std::string& piece) {
-                return send(TextChunk(id, created, model, piece, ""));
-              });
-          if (!outcome.ok()) {
-            send(ErrorBody(outcome.status()));
-          } else {
-            send(TextChunk(id, created, model, "", outcome->finish_reason));
-            if (include_usage) {
-              json usage = TextChunk(id, created, model, "", "");
-              usage["choices"] = json::array();
-              usage["usage"] = UsageBody({outcome->prompt_tokens, outcome->completion_tokens});
-              send(usage);
-            }
-          }
-          const std::string done = ServerSentEvent("[DONE]");
-          sink.write(done.data(), done.size());
-          sink.done();
-          return true;
-        });
+    Stream(res, jobs.front(), params.include_usage, std::nullopt,
+           [id, model, created](const std::string& piece, const std::string& finish_reason) {
+             return TextChunk(id, created, model, piece, finish_reason);
+           });
     return;
   }
   std::vector<std::future<absl::StatusOr<GenerationOutcome>>> runs;

@@ -4,11 +4,14 @@
 // shared GenerationService, so concurrent requests decode in one batch.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
+#include "nlohmann/json.hpp"
 #include "worker/eval/chat_model.h"
 #include "worker/serve/generation_service.h"
 
@@ -46,6 +49,13 @@ class OpenAiServer {
   void ChatCompletions(const httplib::Request& req, httplib::Response& res);
   void TextCompletions(const httplib::Request& req, httplib::Response& res);
   void Embeddings(const httplib::Request& req, httplib::Response& res);
+  // One chunk of a stream: a piece of text ("" for none) and, on the last, the finish reason.
+  using ChunkMaker =
+      std::function<nlohmann::json(const std::string& piece, const std::string& finish_reason)>;
+  // Streams `job` as server-sent events: `opening` (chat's role chunk), a chunk per piece, the
+  // last chunk, the usage chunk when asked, then [DONE].
+  void Stream(httplib::Response& res, const GenerationJob& job, bool include_usage,
+              std::optional<nlohmann::json> opening, ChunkMaker chunk);
   // The completion budget of a prompt: the request's, or the default, within the context.
   absl::StatusOr<int> MaxTokens(int prompt_tokens, int requested) const;
 
