@@ -1,4 +1,5 @@
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/rpc_security.h"
@@ -96,9 +97,14 @@ int RunServeCommand(const std::vector<std::string>& args, const RunModelLookup& 
   std::cerr << "acdc serve: serving '" << options.model_name << "' at http://" << host << ":"
             << server.port() << "/v1" << (options.token.empty() ? "" : " (bearer token required)")
             << std::endl;
-  const int signal = WaitForShutdownSignal();
-  std::cerr << "acdc serve: signal " << signal << ", stopping" << std::endl;
-  server.Stop();
+  std::thread signals([&] {
+    const int signal = WaitForShutdownSignal();
+    std::cerr << "acdc serve: signal " << signal << ", stopping" << std::endl;
+    server.Stop();
+    service.Stop();
+  });
+  service.Run();  // here, on the thread that loaded the model (generation_service.h)
+  signals.join();
   return 0;
 }
 

@@ -1,7 +1,5 @@
 #include "worker/runtime/continuous_batch.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -9,11 +7,7 @@
 namespace acdc {
 
 ContinuousBatch::ContinuousBatch(const Decoder& decoder, std::vector<int> eos_token_ids)
-    : decoder_(decoder), eos_(std::move(eos_token_ids)) {
-  // A batch is driven by a thread of its caller's (a server's scheduler), whose OpenMP team
-  // would otherwise not have the intra-op thread count the model was loaded with.
-  at::init_num_threads();
-}
+    : decoder_(decoder), eos_(std::move(eos_token_ids)) {}
 
 absl::StatusOr<DecodedToken> ContinuousBatch::Add(const std::vector<int>& prompt,
                                                   const SamplingOptions& options) {

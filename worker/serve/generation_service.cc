@@ -40,16 +40,14 @@ GenerationService::GenerationService(LanguageModel& model, const Tokenizer& toke
     : model_(model),
       tokenizer_(tokenizer),
       end_of_turn_(end_of_turn),
-      max_batch_(static_cast<size_t>(std::max(1, max_batch))),
-      thread_([this] { Run(); }) {}
+      max_batch_(static_cast<size_t>(std::max(1, max_batch))) {}
 
-GenerationService::~GenerationService() {
+void GenerationService::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
-  thread_.join();
 }
 
 absl::StatusOr<GenerationOutcome> GenerationService::Generate(

@@ -1,7 +1,8 @@
-// One model shared by every request of `acdc serve`: a scheduler thread owns the model and its
-// DecodingBatch; requests queue, join the running batch between decoding steps (up to
-// `max_batch` rows) and leave as they finish, so concurrent clients decode together. Callers
-// block on their own request and receive its text as it becomes safe to send.
+// One model shared by every request of `acdc serve`: a scheduler (Run, on the thread that
+// loaded the model) owns the model and its DecodingBatch; requests queue, join the running batch
+// between decoding steps (up to `max_batch` rows) and leave as they finish, so concurrent
+// clients decode together. Callers block on their own request and receive its text as it
+// becomes safe to send.
 #pragma once
 
 #include <condition_variable>
@@ -12,7 +13,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,7 +40,12 @@ class GenerationService {
   // (chat models whose checkpoint lists only <|endoftext|>).
   GenerationService(LanguageModel& model, const Tokenizer& tokenizer,
                     std::optional<int> end_of_turn, int max_batch);
-  ~GenerationService();
+
+  // Schedules requests until Stop(); then fails what is left. Run it on the thread that loaded
+  // the model: OpenMP keeps one team of threads per thread that starts parallel work, and a
+  // second team would spin on the cores the first one decodes on.
+  void Run();
+  void Stop();
 
   // Runs `job` to its end. `on_text` is called on the caller's thread with each piece of text
   // as it becomes safe to send; returning false (the client went away) ends the row.
@@ -55,7 +60,6 @@ class GenerationService {
   struct Request;
   struct EmbedTask;
 
-  void Run();
   // Admits queued requests into the batch and runs queued embeddings.
   void Admit(std::vector<std::shared_ptr<Request>> requests);
   // Hands `token` to its request; ends the request (and its row) when it is done. Both take
@@ -79,7 +83,6 @@ class GenerationService {
   // The scheduler thread's own state.
   std::unique_ptr<DecodingBatch> batch_;
   std::map<int64_t, std::shared_ptr<Request>> running_;  // by batch row
-  std::thread thread_;
 };
 
 }  // namespace acdc
