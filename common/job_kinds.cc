@@ -33,6 +33,8 @@ v1::JobKind JobKindOf(const v1::JobSpec& spec) {
       return v1::JOB_KIND_REMOVE_MODELS;
     case v1::JobSpec::kInspectModels:
       return v1::JOB_KIND_INSPECT_MODELS;
+    case v1::JobSpec::kGenerate:
+      return v1::JOB_KIND_GENERATE;
     default:
       return v1::JOB_KIND_UNSPECIFIED;
   }

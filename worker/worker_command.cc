@@ -18,6 +18,7 @@
 #include "worker/job_runner.h"
 #include "worker/jobs/diag_handler.h"
 #include "worker/jobs/evaluate_handler.h"
+#include "worker/jobs/generate_handler.h"
 #include "worker/jobs/inspect_models_handler.h"
 #include "worker/jobs/merge_handler.h"
 #include "worker/jobs/remove_models_handler.h"
@@ -97,19 +98,16 @@ std::string EvalDtype(const EvalSettings& eval, const std::string& device) {
   return device.rfind("cuda", 0) == 0 ? "bf16" : "fp32";
 }
 
-std::unique_ptr<JobHandler> MakeEvaluateHandler(const EvalSettings& eval,
-                                                const MergeSettings& merge,
-                                                const std::vector<v1::Device>& devices,
-                                                WorkerMetrics* metrics) {
+// The evaluator's and the GENERATE job's loaded models, in one budget.
+std::shared_ptr<ModelCache> MakeModelCache(const EvalSettings& eval, const MergeSettings& merge,
+                                           const std::vector<v1::Device>& devices) {
   RuntimeOptions runtime;
   runtime.device = merge.device;
   runtime.threads = eval.threads;
   runtime.dtype = EvalDtype(eval, merge.device);
-  auto cache = std::make_shared<ModelCache>(
+  return std::make_shared<ModelCache>(
       ModelCacheBudget(eval, merge.device, devices),
       [runtime](const std::string& directory) { return LoadChatModel(directory, runtime); });
-  return std::make_unique<EvaluateHandler>(ModelStore(merge.model_store), std::move(cache),
-                                           eval.handler, metrics);
 }
 
 // Free device memory moves with the model cache and resident parents: it is sampled this often,
@@ -134,12 +132,15 @@ absl::StatusOr<std::vector<std::unique_ptr<JobHandler>>> BuiltinHandlers(
   }
   std::vector<std::unique_ptr<JobHandler>> handlers;
   handlers.push_back(std::make_unique<DiagHandler>());
-  std::unique_ptr<JobHandler> evaluator = MakeEvaluateHandler(eval, merge, devices, metrics);
+  std::shared_ptr<ModelCache> cache = MakeModelCache(eval, merge, devices);
+  std::unique_ptr<JobHandler> evaluator = std::make_unique<EvaluateHandler>(
+      ModelStore(merge.model_store), cache, eval.handler, metrics);
   handlers.push_back(std::make_unique<MergeHandler>(ModelStore(merge.model_store), merge.device,
                                                     std::move(resident), evaluator.get(), metrics));
   handlers.push_back(std::move(evaluator));
   handlers.push_back(std::make_unique<RemoveModelsHandler>(ModelStore(merge.model_store)));
   handlers.push_back(std::make_unique<InspectModelsHandler>(ModelStore(merge.model_store)));
+  handlers.push_back(std::make_unique<GenerateHandler>(std::move(cache)));
   return handlers;
 }
 

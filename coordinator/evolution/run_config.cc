@@ -208,7 +208,12 @@ void ReadEndpoint(Reader& reader, RunConfig::LlmEndpoint* endpoint, const std::s
                   const std::vector<std::string>& backends) {
   reader.Choice("backend", &endpoint->backend, backends);
   reader.String("base_url", &endpoint->base_url);
-  reader.String("model", &endpoint->model);
+  // A worker-hosted model is a checkpoint directory, resolved like every path of the file.
+  if (endpoint->backend == "worker") {
+    reader.Path("model", &endpoint->model, base_dir);
+  } else {
+    reader.String("model", &endpoint->model);
+  }
   reader.Path("api_key_file", &endpoint->api_key_file, base_dir);
   reader.Double("timeout_s", &endpoint->timeout_s, 0.001, 86400);
   reader.Int("retries", &endpoint->retries, 0, 100);
@@ -220,12 +225,16 @@ void ReadEndpoint(Reader& reader, RunConfig::LlmEndpoint* endpoint, const std::s
     if (endpoint->base_url.empty()) reader.Error("base_url", "is required with backend openai");
     if (endpoint->model.empty()) reader.Error("model", "is required with backend openai");
   }
+  if (endpoint->backend == "worker" && endpoint->model.empty()) {
+    reader.Error("model", "is required with backend worker (a checkpoint the workers read)");
+  }
 }
 
 json EndpointJson(const RunConfig::LlmEndpoint& endpoint) {
-  if (endpoint.backend != "openai") return json{{"backend", endpoint.backend}};
+  if (endpoint.backend != "openai" && endpoint.backend != "worker") {
+    return json{{"backend", endpoint.backend}};
+  }
   json out = json{{"backend", endpoint.backend},
-                  {"base_url", endpoint.base_url},
                   {"model", endpoint.model},
                   {"timeout_s", endpoint.timeout_s},
                   {"retries", endpoint.retries},
@@ -233,6 +242,7 @@ json EndpointJson(const RunConfig::LlmEndpoint& endpoint) {
                   {"token_budget", endpoint.token_budget},
                   {"temperature", endpoint.temperature},
                   {"max_tokens", endpoint.max_tokens}};
+  if (!endpoint.base_url.empty()) out["base_url"] = endpoint.base_url;
   if (!endpoint.api_key_file.empty()) out["api_key_file"] = endpoint.api_key_file;
   return out;
 }
@@ -240,7 +250,7 @@ json EndpointJson(const RunConfig::LlmEndpoint& endpoint) {
 // A builtin scientist keeps the form runs had before LLM backends, so their ids stay.
 json ScientistJson(const RunConfig::Scientist& scientist) {
   json out = EndpointJson(scientist);
-  if (scientist.backend == "openai") {
+  if (scientist.backend != "builtin") {
     if (!scientist.prompts_dir.empty()) out["prompts_dir"] = scientist.prompts_dir;
     out["max_reflections"] = scientist.max_reflections;
     out["novelty_threshold"] = scientist.novelty_threshold;
@@ -285,7 +295,7 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
   }
   std::unique_ptr<Reader> scientist = top.Object("scientist");
   if (scientist) {
-    ReadEndpoint(*scientist, &config.scientist, base_dir, {"builtin", "openai"});
+    ReadEndpoint(*scientist, &config.scientist, base_dir, {"builtin", "openai", "worker"});
     scientist->Path("prompts_dir", &config.scientist.prompts_dir, base_dir);
     scientist->Int("max_reflections", &config.scientist.max_reflections, 1, 100);
     scientist->Double("novelty_threshold", &config.scientist.novelty_threshold, -1, 1);
@@ -293,13 +303,13 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
   }
   std::unique_ptr<Reader> embeddings = top.Object("embeddings");
   if (embeddings) {
-    ReadEndpoint(*embeddings, &config.embeddings, base_dir, {"none", "openai"});
+    ReadEndpoint(*embeddings, &config.embeddings, base_dir, {"none", "openai", "worker"});
     (void)embeddings->Finish();
   }
   top.Choice("gibberish_check", &config.gibberish_check, {"builtin", "judge", "none"});
   std::unique_ptr<Reader> judge = top.Object("judge");
   if (judge) {
-    ReadEndpoint(*judge, &config.judge, base_dir, {"scientist", "openai"});
+    ReadEndpoint(*judge, &config.judge, base_dir, {"scientist", "openai", "worker"});
     (void)judge->Finish();
   }
   std::unique_ptr<Reader> evaluation = top.Object("evaluation");
@@ -321,11 +331,10 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
   }
   if (config.tasks.seed_tasks.empty()) return error("tasks.seed_tasks", "is required");
   if (config.crossover["method"] == "none") return error("crossover.method", "cannot be none");
-  if (config.gibberish_check == "judge" && config.judge.backend != "openai" &&
-      config.scientist.backend != "openai") {
+  if (config.gibberish_check == "judge" && config.judge.backend == "scientist" &&
+      config.scientist.backend == "builtin") {
     return error("gibberish_check",
-                 "judge needs a judge: {backend: openai, ...} or an openai "
-                 "scientist to ask");
+                 "judge needs a judge: {backend: openai | worker, ...} or an LLM scientist to ask");
   }
   return config;
 }

@@ -136,8 +136,8 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
     const RunRecord& record) {
   ASSIGN_OR_RETURN(RunConfig config, RunConfigFromJson(record.config));
   auto run = std::make_unique<Run>(PoolOptionsOf(config));
-  ASSIGN_OR_RETURN(run->scientist, MakeScientist(config, options_.program_checks));
-  ASSIGN_OR_RETURN(run->judge, MakeGibberishJudge(config));
+  ASSIGN_OR_RETURN(run->scientist, MakeScientist(config, options_.program_checks, jobs_));
+  ASSIGN_OR_RETURN(run->judge, MakeGibberishJudge(config, jobs_));
   run->record = record;
   run->config = std::move(config);
   ASSIGN_OR_RETURN(std::vector<json> tasks, archive_.Tasks(record.id));
@@ -216,13 +216,13 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
   const std::string id = RunIdOf(config);
   auto run = std::make_unique<Run>(PoolOptionsOf(config));
   absl::StatusOr<std::unique_ptr<Scientist>> scientist =
-      MakeScientist(config, options_.program_checks);
+      MakeScientist(config, options_.program_checks, jobs_);
   if (!scientist.ok()) {
     return absl::Status(scientist.status().code(),
                         absl::StrCat(source, ": ", scientist.status().message()));
   }
   run->scientist = *std::move(scientist);
-  absl::StatusOr<GibberishCheck> judge = MakeGibberishJudge(config);
+  absl::StatusOr<GibberishCheck> judge = MakeGibberishJudge(config, jobs_);
   if (!judge.ok()) {
     return absl::Status(judge.status().code(),
                         absl::StrCat(source, ": ", judge.status().message()));

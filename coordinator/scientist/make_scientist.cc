@@ -5,12 +5,25 @@
 #include "common/llm/openai_client.h"
 #include "coordinator/evolution/builtin_scientist.h"
 #include "coordinator/scientist/llm_scientist.h"
+#include "coordinator/scientist/worker_llm_client.h"
 
 namespace acdc {
 namespace {
 
 absl::StatusOr<std::shared_ptr<LlmClient>> MakeClient(const RunConfig::LlmEndpoint& endpoint,
-                                                      const std::string& section) {
+                                                      const std::string& section,
+                                                      JobManager* jobs) {
+  if (endpoint.backend == "worker") {
+    if (jobs == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(section, ".backend: worker needs the coordinator's job queue"));
+    }
+    WorkerLlmOptions options;
+    options.model_path = endpoint.model;
+    options.token_budget = endpoint.token_budget;
+    options.timeout = absl::Seconds(endpoint.timeout_s);
+    return std::shared_ptr<LlmClient>(std::make_shared<WorkerLlmClient>(jobs, options));
+  }
   OpenAiClientOptions options;
   options.base_url = endpoint.base_url;
   options.model = endpoint.model;
@@ -30,18 +43,20 @@ absl::StatusOr<std::shared_ptr<LlmClient>> MakeClient(const RunConfig::LlmEndpoi
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config,
-                                                         const ProgramChecks& checks) {
+                                                         const ProgramChecks& checks,
+                                                         JobManager* jobs) {
   if (config.scientist.backend == "builtin") return std::make_unique<BuiltinScientist>();
   if (!checks.make_task || !checks.score) {
     return absl::FailedPreconditionError(
         "scientist.backend: an LLM scientist's programs need the sandbox, which this "
         "coordinator was not given");
   }
-  absl::StatusOr<std::shared_ptr<LlmClient>> chat = MakeClient(config.scientist, "scientist");
+  absl::StatusOr<std::shared_ptr<LlmClient>> chat = MakeClient(config.scientist, "scientist", jobs);
   if (!chat.ok()) return chat.status();
   std::shared_ptr<LlmClient> embeddings;
-  if (config.embeddings.backend == "openai") {
-    absl::StatusOr<std::shared_ptr<LlmClient>> client = MakeClient(config.embeddings, "embeddings");
+  if (config.embeddings.backend != "none") {
+    absl::StatusOr<std::shared_ptr<LlmClient>> client =
+        MakeClient(config.embeddings, "embeddings", jobs);
     if (!client.ok()) return client.status();
     embeddings = *std::move(client);
   }
@@ -56,12 +71,12 @@ absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config
                                                      checks, *std::move(prompts), options));
 }
 
-absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config) {
+absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config, JobManager* jobs) {
   if (config.gibberish_check != "judge") return GibberishCheck();
-  const bool own = config.judge.backend == "openai";
+  const bool own = config.judge.backend != "scientist";
   absl::StatusOr<std::shared_ptr<LlmClient>> judge =
       MakeClient(own ? static_cast<const RunConfig::LlmEndpoint&>(config.judge) : config.scientist,
-                 own ? "judge" : "scientist");
+                 own ? "judge" : "scientist", jobs);
   if (!judge.ok()) return judge.status();
   absl::StatusOr<PromptTemplates> prompts = PromptTemplates::Load(config.scientist.prompts_dir);
   if (!prompts.ok()) return prompts.status();

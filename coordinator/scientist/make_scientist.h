@@ -1,6 +1,7 @@
 // A run's scientist and judge as its configuration says: the built-in scientist, or the LLM
-// scientist on an OpenAI-compatible endpoint (with an embeddings endpoint for the novelty check
-// when one is configured); and, with `gibberish_check: judge`, the judge's gibberish check.
+// scientist on an OpenAI-compatible endpoint or a model the workers host (with an embeddings
+// endpoint for the novelty check when one is configured); and, with `gibberish_check: judge`, the
+// judge's gibberish check.
 #pragma once
 
 #include <functional>
@@ -11,14 +12,17 @@
 #include "absl/status/statusor.h"
 #include "coordinator/evolution/run_config.h"
 #include "coordinator/evolution/scientist.h"
+#include "coordinator/jobs/job_manager.h"
 #include "coordinator/scientist/program_checks.h"
 
 namespace acdc {
 
 // Errors name the configuration key (an unreadable api_key_file, a bad prompts_dir, no
 // sandbox for an LLM scientist's programs).
+// `jobs` runs the GENERATE jobs of `backend: worker` endpoints.
 absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config,
-                                                         const ProgramChecks& checks);
+                                                         const ProgramChecks& checks,
+                                                         JobManager* jobs);
 
 // Sampled (instruction, response) pairs in; "" when the model passes, else why it is gibberish.
 using GibberishCheck = std::function<std::string(const std::vector<std::string>& instructions,
@@ -27,6 +31,6 @@ using GibberishCheck = std::function<std::string(const std::vector<std::string>&
 // The judge's check on the judge: endpoint (or the scientist's), as the reference asks it: the
 // pairs in one prompt, "Answer: Yes" rejects, and an error counts as not gibberish. Null unless
 // gibberish_check is judge.
-absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config);
+absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config, JobManager* jobs);
 
 }  // namespace acdc

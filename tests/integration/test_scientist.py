@@ -56,19 +56,39 @@ class ScientistTest(unittest.TestCase):
         return url()
 
     def test_a_run_whose_scientist_is_acdc_serve(self):
+        cluster = self.start_cluster()
+        url = self.start_serve(cluster)
+        endpoint = {"backend": "openai", "base_url": url, "model": "SmolLM2-135M-Instruct",
+                    "api_key_file": cluster.token_file}
+        self.run_with_scientist(cluster, dict(endpoint, max_tokens=160, max_reflections=1,
+                                              token_budget=6000, retries=1), endpoint, {})
+
+    def test_a_run_whose_scientist_and_judge_the_workers_host(self):
+        # backend: worker: GENERATE jobs on the run's own worker, which hosts SmolLM2; the
+        # judge's gibberish check asks the same model.
+        cluster = self.start_cluster()
+        hosted = {"backend": "worker", "model": MODEL}
+        self.run_with_scientist(cluster, dict(hosted, max_tokens=120, max_reflections=1,
+                                              token_budget=3000), hosted,
+                                {"gibberish_check": "judge"})
+        # The scientist's and the judge's calls were GENERATE jobs the worker ran. The judge
+        # asks once per child: 3 children in each of the 3 generations, and the scientist's
+        # calls come on top.
+        generated = cl.metric_sum(cluster.worker_metrics(cluster.workers[0]),
+                                  "acdc_worker_jobs_total", kind="generate", outcome="ok")
+        self.assertGreaterEqual(generated, 9 + 1)
+
+    def start_cluster(self):
         cluster = cl.Cluster(self)
         cluster.start_coordinator()
         cluster.start_worker(slots=1, extra=["--model-store", os.path.join(cluster.workdir,
                                                                            "models")])
         cluster.wait_workers(1, timeout=60)
-        url = self.start_serve(cluster)
-        config = test_run.write_config(
-            cluster.workdir, generations=2,
-            scientist={"backend": "openai", "base_url": url, "model": "SmolLM2-135M-Instruct",
-                       "api_key_file": cluster.token_file, "max_tokens": 160,
-                       "max_reflections": 1, "token_budget": 6000, "retries": 1},
-            embeddings={"backend": "openai", "base_url": url, "model": "SmolLM2-135M-Instruct",
-                        "api_key_file": cluster.token_file})
+        return cluster
+
+    def run_with_scientist(self, cluster, scientist, embeddings, extra):
+        config = test_run.write_config(cluster.workdir, generations=2, scientist=scientist,
+                                       embeddings=embeddings, **extra)
         with open(config) as f:
             loaded = json.load(f)
         loaded["tasks"].update({"initial_pool": 16, "adapt_every": 2, "new_per_adaptation": 2})
@@ -103,9 +123,8 @@ class ScientistTest(unittest.TestCase):
         made = {t["id"] for t in tasks if t["operator"] != "seed"}
         self.assertEqual(made, accepted)
         table = collections.Counter(p["fate"] for p in proposals)
-        print("\nfates of %d proposals (SmolLM2-135M-Instruct as the scientist): %s"
-              % (len(proposals), dict(sorted(table.items()))))
-
+        print("\nfates of %d proposals (SmolLM2-135M-Instruct, %s): %s"
+              % (len(proposals), scientist["backend"], dict(sorted(table.items()))))
 
 class FakeJudge(http.server.ThreadingHTTPServer):
     """An OpenAI-compatible endpoint that calls everything gibberish and keeps each prompt."""

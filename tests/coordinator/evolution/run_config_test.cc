@@ -135,6 +135,20 @@ embeddings: {backend: openai, base_url: "http://h:8001/v1", model: e5}
   EXPECT_NE(RunIdOf(*config), RunIdOf(*builtin));
   EXPECT_EQ(builtin->ToJson()["scientist"], (nlohmann::json{{"backend", "builtin"}}));
   EXPECT_FALSE(builtin->ToJson().contains("embeddings"));
+
+  // backend: worker hosts a checkpoint, a path resolved against the file.
+  absl::StatusOr<RunConfig> hosted = ParseRunConfig(
+      std::string(kMinimal) +
+          "scientist: {backend: worker, model: models/qwen}\ngibberish_check: judge\n",
+      "run.yaml", "/w");
+  ASSERT_TRUE(hosted.ok()) << hosted.status();
+  EXPECT_EQ(hosted->scientist.model, "/w/models/qwen");
+  EXPECT_EQ(hosted->judge.backend, "scientist");
+  absl::StatusOr<RunConfig> hosted_again = RunConfigFromJson(hosted->ToJson());
+  ASSERT_TRUE(hosted_again.ok()) << hosted_again.status();
+  EXPECT_EQ(hosted_again->ToJson(), hosted->ToJson());
+  EXPECT_FALSE(
+      ParseRunConfig(std::string(kMinimal) + "scientist: {backend: worker}\n", "r", "/w").ok());
 }
 
 TEST(RunConfigTest, RequiredKeysAndMalformedYaml) {
