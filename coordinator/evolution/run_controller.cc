@@ -222,7 +222,7 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
                         absl::StrCat(source, ": ", scientist.status().message()));
   }
   run->scientist = *std::move(scientist);
-  absl::StatusOr<GibberishCheck> judge = MakeGibberishJudge(config, jobs_);
+  absl::StatusOr<GibberishJudge> judge = MakeGibberishJudge(config, jobs_);
   if (!judge.ok()) {
     return absl::Status(judge.status().code(),
                         absl::StrCat(source, ": ", judge.status().message()));
@@ -669,7 +669,7 @@ absl::StatusOr<bool> RunController::EvaluateModels(Run& run, KvBatch& batch) {
     }
   }
   if (waiting) return false;
-  if (run.judge && !JudgeChildren(run, batch)) return false;
+  if (run.judge.check && !JudgeChildren(run, batch)) return false;
   SetPhase(run, "select");
   return true;
 }
@@ -691,7 +691,7 @@ bool RunController::JudgeChildren(Run& run, KvBatch& batch) {
       std::map<std::string, std::string> verdicts;
       for (const auto& [id, pairs] : cases) {
         try {
-          const std::string reason = run.judge(pairs.first, pairs.second);
+          const std::string reason = run.judge.check(pairs.first, pairs.second);
           if (!reason.empty()) verdicts[id] = reason;
         } catch (const std::exception& e) {
           // As an error of the judge's: not gibberish. The flag below must be set whatever.
@@ -958,6 +958,10 @@ void RunController::PublishMetrics(const Run& run) const {
   metrics_->SetState(run.record.id, RunStateName(run.record.state));
   metrics_->SetPhase(run.record.id, run.record.phase);
   metrics_->SetJobsOutstanding(run.record.id, jobs_->Outstanding(run.record.id + "/"));
+  for (const auto& [role, usage] : run.scientist->Usage()) {
+    metrics_->SetLlmUsage(run.record.id, role, usage);
+  }
+  if (run.judge.client) metrics_->SetLlmUsage(run.record.id, "judge", run.judge.client->usage());
   if (run.pool_work.valid()) return;  // the scientist is at work on the pool
   const std::vector<std::string> tasks = run.pool.ActiveIds();
   double best = 0;

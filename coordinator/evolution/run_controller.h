@@ -92,7 +92,7 @@ class RunController : public JobOutcomeSink {
     std::atomic<bool> pool_done{false};
     // gibberish_check: judge, and its verdicts on a generation's children (model id -> reason),
     // asked off the lock like the pool's work.
-    GibberishCheck judge;
+    GibberishJudge judge;
     std::future<std::map<std::string, std::string>> judge_work;
     std::atomic<bool> judge_done{false};
     std::map<std::string, ModelRecord> models;       // by id

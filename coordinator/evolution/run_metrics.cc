@@ -1,5 +1,7 @@
 #include "coordinator/evolution/run_metrics.h"
 
+#include <algorithm>
+
 #include "common/metric_buckets.h"
 
 namespace acdc {
@@ -51,7 +53,35 @@ RunMetrics::RunMetrics(prometheus::Registry& registry)
                           .Name("acdc_run_phase_duration_seconds")
                           .Help("Wall time of a generation's phases (grow, evaluate, select, "
                                 "adapt, reevaluate).")
-                          .Register(registry)) {}
+                          .Register(registry)),
+      llm_calls_(prometheus::BuildCounter()
+                     .Name("acdc_run_llm_calls_total")
+                     .Help("Requests a run's scientist, embeddings and judge made of their model, "
+                           "by role and outcome (ok, failed).")
+                     .Register(registry)),
+      llm_tokens_(prometheus::BuildCounter()
+                      .Name("acdc_run_llm_tokens_total")
+                      .Help("Tokens a run's scientist, embeddings and judge spent, by role and "
+                            "kind (prompt, completion).")
+                      .Register(registry)) {}
+
+void RunMetrics::SetLlmUsage(const std::string& run, const std::string& role,
+                             const LlmUsage& usage) {
+  absl::MutexLock lock(&usage_mu_);
+  LlmUsage& seen = published_[{run, role}];
+  auto advance = [](prometheus::Counter& counter, int64_t now, int64_t& before) {
+    if (now > before) counter.Increment(static_cast<double>(now - before));
+    before = std::max(before, now);
+  };
+  advance(llm_calls_.Add({{"run", run}, {"role", role}, {"outcome", "ok"}}), usage.calls,
+          seen.calls);
+  advance(llm_calls_.Add({{"run", run}, {"role", role}, {"outcome", "failed"}}), usage.failures,
+          seen.failures);
+  advance(llm_tokens_.Add({{"run", run}, {"role", role}, {"kind", "prompt"}}), usage.prompt_tokens,
+          seen.prompt_tokens);
+  advance(llm_tokens_.Add({{"run", run}, {"role", role}, {"kind", "completion"}}),
+          usage.completion_tokens, seen.completion_tokens);
+}
 
 void RunMetrics::SetProgress(const std::string& run, int generation, size_t archive_size,
                              double best, double mean) {

@@ -1,12 +1,16 @@
 // The runs' Prometheus metrics on the coordinator's registry (names acdc_run_*): generation,
 // archive size, task pool by state, best and mean fitness, children by outcome, generation and
-// phase durations, and jobs outstanding, each labelled by run.
+// phase durations, jobs outstanding, and the LLM calls and tokens of its scientist, embeddings
+// and judge, each labelled by run.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/llm/llm_client.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -32,6 +36,8 @@ class RunMetrics {
   void Child(const std::string& run, const std::string& outcome);
   void GenerationDone(const std::string& run, absl::Duration duration);
   void PhaseDone(const std::string& run, const std::string& phase, absl::Duration duration);
+  // A role's client totals (scientist, embeddings, judge): the counters advance to them.
+  void SetLlmUsage(const std::string& run, const std::string& role, const LlmUsage& usage);
 
  private:
   prometheus::Family<prometheus::Gauge>& state_;
@@ -45,6 +51,10 @@ class RunMetrics {
   prometheus::Family<prometheus::Counter>& children_;
   prometheus::Family<prometheus::Histogram>& generation_duration_;
   prometheus::Family<prometheus::Histogram>& phase_duration_;
+  prometheus::Family<prometheus::Counter>& llm_calls_;
+  prometheus::Family<prometheus::Counter>& llm_tokens_;
+  absl::Mutex usage_mu_;
+  std::map<std::pair<std::string, std::string>, LlmUsage> published_ ABSL_GUARDED_BY(usage_mu_);
 };
 
 }  // namespace acdc

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/llm/llm_client.h"
 #include "common/tasks/builtin/rng.h"
 #include "common/tasks/task.h"
 
@@ -67,6 +69,8 @@ class Scientist {
   // Tokens spent on the model since the last call (the pool books them to the proposal at
   // hand); 0 for scientists without a model.
   virtual int64_t TakeTokens() { return 0; }
+  // The model clients' totals by role ("scientist", "embeddings"); empty without a model.
+  virtual std::map<std::string, LlmUsage> Usage() const { return {}; }
 };
 
 }  // namespace acdc

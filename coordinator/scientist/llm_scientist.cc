@@ -82,6 +82,12 @@ int64_t LlmScientist::TakeTokens() {
   return spent - std::exchange(tokens_taken_, spent);
 }
 
+std::map<std::string, LlmUsage> LlmScientist::Usage() const {
+  std::map<std::string, LlmUsage> usage = {{"scientist", chat_->usage()}};
+  if (embeddings_ && embeddings_ != chat_) usage["embeddings"] = embeddings_->usage();
+  return usage;
+}
+
 absl::StatusOr<ChatReply> LlmScientist::Ask(const std::vector<ChatMessage>& messages) {
   return chat_->Chat(messages, options_.chat);
 }

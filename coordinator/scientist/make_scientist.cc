@@ -71,8 +71,8 @@ absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config
                                                      checks, *std::move(prompts), options));
 }
 
-absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config, JobManager* jobs) {
-  if (config.gibberish_check != "judge") return GibberishCheck();
+absl::StatusOr<GibberishJudge> MakeGibberishJudge(const RunConfig& config, JobManager* jobs) {
+  if (config.gibberish_check != "judge") return GibberishJudge();
   const bool own = config.judge.backend != "scientist";
   absl::StatusOr<std::shared_ptr<LlmClient>> judge =
       MakeClient(own ? static_cast<const RunConfig::LlmEndpoint&>(config.judge) : config.scientist,
@@ -83,9 +83,11 @@ absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config, JobMa
   ChatOptions options;
   options.temperature = own ? config.judge.temperature : config.scientist.temperature;
   options.max_tokens = own ? config.judge.max_tokens : config.scientist.max_tokens;
-  return GibberishCheck([judge = *std::move(judge), prompts = *std::move(prompts), options](
-                            const std::vector<std::string>& instructions,
-                            const std::vector<std::string>& responses) -> std::string {
+  GibberishJudge made;
+  made.client = *judge;
+  made.check = GibberishCheck([judge = *std::move(judge), prompts = *std::move(prompts), options](
+                                  const std::vector<std::string>& instructions,
+                                  const std::vector<std::string>& responses) -> std::string {
     std::string pairs;
     for (size_t i = 0; i < responses.size(); ++i) {
       absl::StrAppend(&pairs, "Instructions ", i + 1, ":\n\"\"\"\n",
@@ -100,6 +102,7 @@ absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config, JobMa
     if (!absl::StrContains(verdict->text, "Answer: Yes")) return "";
     return absl::StrCat("gibberish: the judge said so of ", responses.size(), " sampled responses");
   });
+  return made;
 }
 
 }  // namespace acdc

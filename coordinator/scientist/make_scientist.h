@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/llm/llm_client.h"
 #include "coordinator/evolution/run_config.h"
 #include "coordinator/evolution/scientist.h"
 #include "coordinator/jobs/job_manager.h"
@@ -28,9 +29,13 @@ absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config
 using GibberishCheck = std::function<std::string(const std::vector<std::string>& instructions,
                                                  const std::vector<std::string>& responses)>;
 
+struct GibberishJudge {
+  GibberishCheck check;               // null unless gibberish_check is judge
+  std::shared_ptr<LlmClient> client;  // its model, for the usage metrics
+};
+
 // The judge's check on the judge: endpoint (or the scientist's), as the reference asks it: the
-// pairs in one prompt, "Answer: Yes" rejects, and an error counts as not gibberish. Null unless
-// gibberish_check is judge.
-absl::StatusOr<GibberishCheck> MakeGibberishJudge(const RunConfig& config, JobManager* jobs);
+// pairs in one prompt, "Answer: Yes" rejects, and an error counts as not gibberish.
+absl::StatusOr<GibberishJudge> MakeGibberishJudge(const RunConfig& config, JobManager* jobs);
 
 }  // namespace acdc

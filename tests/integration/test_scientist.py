@@ -68,15 +68,25 @@ class ScientistTest(unittest.TestCase):
         # judge's gibberish check asks the same model.
         cluster = self.start_cluster()
         hosted = {"backend": "worker", "model": MODEL}
-        self.run_with_scientist(cluster, dict(hosted, max_tokens=120, max_reflections=1,
-                                              token_budget=3000), hosted,
-                                {"gibberish_check": "judge"})
+        export = self.run_with_scientist(
+            cluster, dict(hosted, max_tokens=120, max_reflections=1, token_budget=3000), hosted,
+            {"gibberish_check": "judge"})
         # The scientist's and the judge's calls were GENERATE jobs the worker ran. The judge
-        # asks once per child: 3 children in each of the 3 generations, and the scientist's
-        # calls come on top.
+        # asks once per child that was evaluated; the scientist's calls come on top.
+        models = [json.loads(l) for l in export["models.jsonl"].decode().splitlines()]
+        children = [m for m in models if m["parents"]]
+        self.assertTrue(children)
         generated = cl.metric_sum(cluster.worker_metrics(cluster.workers[0]),
                                   "acdc_worker_jobs_total", kind="generate", outcome="ok")
-        self.assertGreaterEqual(generated, 9 + 1)
+        self.assertGreater(generated, len(children))
+        # Calls and tokens by role, on the coordinator's /metrics.
+        metrics = cluster.coordinator_metrics()
+        self.assertGreater(cl.metric_sum(metrics, "acdc_run_llm_tokens_total", role="scientist",
+                                         kind="completion"), 0)
+        self.assertGreater(cl.metric_sum(metrics, "acdc_run_llm_tokens_total", role="embeddings",
+                                         kind="prompt"), 0)
+        self.assertEqual(cl.metric_sum(metrics, "acdc_run_llm_calls_total", role="judge",
+                                       outcome="ok"), len(children))
 
     def start_cluster(self):
         cluster = cl.Cluster(self)
@@ -125,6 +135,7 @@ class ScientistTest(unittest.TestCase):
         table = collections.Counter(p["fate"] for p in proposals)
         print("\nfates of %d proposals (SmolLM2-135M-Instruct, %s): %s"
               % (len(proposals), scientist["backend"], dict(sorted(table.items()))))
+        return export
 
 class FakeJudge(http.server.ThreadingHTTPServer):
     """An OpenAI-compatible endpoint that calls everything gibberish and keeps each prompt."""
