@@ -69,6 +69,9 @@ class Scientist {
   // Tokens spent on the model since the last call (the pool books them to the proposal at
   // hand); 0 for scientists without a model.
   virtual int64_t TakeTokens() { return 0; }
+  // Every task the run has made, active or not, before a round of proposals: a scientist that
+  // checks novelty against all of them keeps them in mind (across coordinator restarts too).
+  virtual absl::Status Remember(const std::vector<const Task*>& tasks) { return absl::OkStatus(); }
   // The model clients' totals by role ("scientist", "embeddings"); empty without a model.
   virtual std::map<std::string, LlmUsage> Usage() const { return {}; }
 };

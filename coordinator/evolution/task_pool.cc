@@ -119,6 +119,7 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
   int fruitless = 0;
   int active = static_cast<int>(CountIn(TaskState::kActive));
   while (active < target && fruitless < kFruitlessBatches) {
+    RememberAll(scientist);
     const std::vector<const Task*> examples = ActiveTasks();
     if (examples.empty()) return absl::InvalidArgumentError("no seed tasks to grow a pool from");
     int added = 0;
@@ -183,6 +184,7 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
     parents.push_back(candidates[static_cast<size_t>(
         rng.Uniform(0, static_cast<int64_t>(candidates.size()) - 1))]);
   }
+  RememberAll(scientist);
   const std::vector<const Task*> others = ActiveTasks();
   for (const std::string& parent_id : parents) {
     const TaskRecord& parent = records_.at(parent_id);
@@ -269,6 +271,14 @@ std::vector<std::string> TaskPool::ActiveIds() const {
     if (record.state == TaskState::kActive) ids.push_back(id);
   }
   return ids;
+}
+
+void TaskPool::RememberAll(Scientist& scientist) const {
+  std::vector<const Task*> tasks;
+  for (const auto& [id, record] : records_) tasks.push_back(&record.task);
+  if (absl::Status remembered = scientist.Remember(tasks); !remembered.ok()) {
+    ACDC_LOG(Warning) << "the scientist could not index the tasks made so far: " << remembered;
+  }
 }
 
 std::vector<const Task*> TaskPool::ActiveTasks() const {

@@ -104,6 +104,9 @@ class TaskPool {
   void SetState(const std::string& id, TaskState state);
   void ReleaseIfRetired(TaskRecord& record);
   std::vector<const Task*> ActiveTasks() const;
+  // Hands the scientist every task made so far; a failure (its embeddings endpoint down) is
+  // logged, and the proposals go on with what it already knows.
+  void RememberAll(Scientist& scientist) const;
 
   PoolOptions options_;
   std::map<std::string, TaskRecord> records_;  // ids sort in creation order

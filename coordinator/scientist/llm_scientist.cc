@@ -82,6 +82,12 @@ int64_t LlmScientist::TakeTokens() {
   return spent - std::exchange(tokens_taken_, spent);
 }
 
+absl::Status LlmScientist::Remember(const std::vector<const Task*>& tasks) {
+  std::vector<std::string> texts;
+  for (const Task* task : tasks) texts.push_back(TaskSummary(*task));
+  return Index(texts);
+}
+
 std::map<std::string, LlmUsage> LlmScientist::Usage() const {
   std::map<std::string, LlmUsage> usage = {{"scientist", chat_->usage()}};
   if (embeddings_ && embeddings_ != chat_) usage["embeddings"] = embeddings_->usage();

@@ -37,6 +37,7 @@ class LlmScientist : public Scientist {
                                        builtin::Rng& rng) override;
   absl::StatusOr<Task> Realize(const TaskProposal& proposal, uint64_t seed, int instances) override;
   int64_t TakeTokens() override;
+  absl::Status Remember(const std::vector<const Task*>& tasks) override;
   std::map<std::string, LlmUsage> Usage() const override;
 
  private:

@@ -221,6 +221,23 @@ TEST(LlmScientistTest, NovelTasksNearAnOldOneAreCheckedForNovelty) {
   EXPECT_GT(f.scientist->TakeTokens(), 45) << "embedding tokens count too";
 }
 
+// A task the pool no longer holds (discarded, pruned, or made before a restart) still counts
+// for novelty once the pool has handed it over.
+TEST(LlmScientistTest, RememberedTasksCountForNovelty) {
+  const Task gone = Seed("double_numbers", "double a number");
+  const Task parent = Seed("add", "Add two numbers.");
+  Fixture f(/*embeddings=*/true);
+  ASSERT_TRUE(f.scientist->Remember({&gone, &parent}).ok());
+  f.model->replies = {TaskReply(kGood, false), "4", TaskReply(kGood, true),
+                      "Same thing.\nDecision: No"};
+  auto proposal = f.Propose(parent, TaskOperator::kNovel, 5);
+  ASSERT_TRUE(proposal.ok()) << proposal.status();
+  auto task = f.scientist->Realize(*proposal, 0, 1);
+  EXPECT_EQ(FateOf(task.status()), ProposalFate::kNotNovel);
+  ASSERT_EQ(f.model->sent.size(), 4u);
+  EXPECT_THAT(f.model->sent[3].back().content, HasSubstr("name_of_task: double_numbers"));
+}
+
 TEST(LlmScientistTest, PromptsCanBeReplacedFromADirectory) {
   const std::string dir = ::testing::TempDir() + "/prompts";
   RemoveTree(dir);
