@@ -16,6 +16,13 @@ namespace {
 
 using nlohmann::json;
 
+// Where a model's weights are when they were kept: a seed's own path, or its model store copy.
+std::string StoredPath(const RunSource& source, const json& model) {
+  const std::string location = model["location"];
+  return !location.empty() && location[0] == '/' ? location
+                                                 : absl::StrCat(source.ModelStore(), "/", location);
+}
+
 class Replay {
  public:
   Replay(RunSource& source, std::string run, const MergeRecipeFn& merge)
@@ -40,8 +47,8 @@ class Replay {
   absl::StatusOr<std::string> Locate(const std::string& id) {
     ASSIGN_OR_RETURN(const json model, Model(id));
     const std::string location = model["location"];
-    if (!location.empty() && location[0] == '/') return location;
-    const std::string stored = absl::StrCat(source_.ModelStore(), "/", location);
+    if (!location.empty() && location[0] == '/') return location;  // a seed: never derived
+    const std::string stored = StoredPath(source_, model);
     if (IsDirectory(stored)) return stored;
     RETURN_IF_ERROR(EnsureScratch());
     const std::string out_dir = absl::StrCat(scratch_, "/", id);
@@ -106,10 +113,7 @@ absl::StatusOr<std::string> ModelDirectory(RunSource& source, const std::string&
   Replay replay(source, run, merge);
   RETURN_IF_ERROR(replay.Init());
   ASSIGN_OR_RETURN(const json model, replay.Model(id));
-  const std::string location = model["location"];
-  const std::string stored = !location.empty() && location[0] == '/'
-                                 ? location
-                                 : absl::StrCat(source.ModelStore(), "/", location);
+  const std::string stored = StoredPath(source, model);
   if (IsDirectory(stored)) return stored;
   if (IsDirectory(derived_dir)) return derived_dir;
   RETURN_IF_ERROR(EnsureDirectory(derived_dir.substr(0, derived_dir.rfind('/'))));
@@ -122,10 +126,7 @@ absl::Status ExportModel(RunSource& source, const std::string& run, const std::s
   Replay replay(source, run, merge);
   RETURN_IF_ERROR(replay.Init());
   ASSIGN_OR_RETURN(const json model, replay.Model(id));
-  const std::string location = model["location"];
-  const std::string stored = !location.empty() && location[0] == '/'
-                                 ? location
-                                 : absl::StrCat(source.ModelStore(), "/", location);
+  const std::string stored = StoredPath(source, model);
   if (IsDirectory(stored)) return CopyCheckpoint(stored, out_dir);
   return replay.Derive(model, out_dir);
 }
