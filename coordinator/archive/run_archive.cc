@@ -41,9 +41,11 @@ const char* RunStateName(RunState state) {
 }
 
 json RunRecord::ToJson() const {
-  return json{{"id", id},           {"config", config},         {"state", RunStateName(state)},
+  json record{{"id", id},           {"config", config},         {"state", RunStateName(state)},
               {"error", error},     {"generation", generation}, {"phase", phase},
               {"archive", archive}, {"limbo", limbo},           {"seed_programs", seed_programs}};
+  if (!analysis.is_null()) record["analysis"] = analysis;
+  return record;
 }
 
 absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
@@ -68,6 +70,7 @@ absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
     record.limbo = json.at("limbo").get<std::map<std::string, std::string>>();
     record.seed_programs = json.value("seed_programs", nlohmann::json::object())
                                .get<std::map<std::string, nlohmann::json>>();
+    record.analysis = json.value("analysis", nlohmann::json());
     return record;
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("run record is malformed: ", e.what()));
@@ -76,6 +79,11 @@ absl::StatusOr<RunRecord> RunRecord::FromJson(const json& json) {
 
 std::string RunKey(const std::string& run, const std::string& id) {
   return absl::StrCat(run, "/", id);
+}
+
+json RunAnalysisRecord(const std::string& benchmark,
+                       const std::map<std::string, double>& coverage) {
+  return json{{"benchmark", benchmark}, {"coverage", coverage}};
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> RunArchive::Scan(
@@ -218,6 +226,7 @@ absl::StatusOr<json> RunArchive::Summary(const std::string& run) const {
                {"best_fitness", best},
                {"mean_fitness", record->archive.empty() ? 0.0 : sum / record->archive.size()}};
   if (!record->error.empty()) summary["error"] = record->error;
+  if (!record->analysis.is_null()) summary["analysis"] = record->analysis;
   return summary;
 }
 

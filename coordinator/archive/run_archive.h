@@ -36,12 +36,19 @@ struct RunRecord {
   // TaskFamily directories among the seed tasks -> their task (TaskToJson), instances made in
   // the sandbox when the run started: the pool grows from these, never from the directory again.
   std::map<std::string, nlohmann::json> seed_programs;
+  // The last `acdc analyze` of the run, {"benchmark": ID, "coverage": {group: x}}; null when
+  // it was never analysed.
+  nlohmann::json analysis;
 
   nlohmann::json ToJson() const;
   static absl::StatusOr<RunRecord> FromJson(const nlohmann::json& json);
 };
 
 std::string RunKey(const std::string& run, const std::string& id);
+
+// RunRecord::analysis of an analysis on `benchmark`.
+nlohmann::json RunAnalysisRecord(const std::string& benchmark,
+                                 const std::map<std::string, double>& coverage);
 
 class RunArchive {
  public:
@@ -58,7 +65,8 @@ class RunArchive {
   absl::StatusOr<std::map<std::string, std::string>> PendingOutcomes(const std::string& run) const;
 
   // The run's status as stored: run, state, generation, phase, archive_size, pool_size,
-  // best_fitness and mean_fitness (the archive's skills on the active pool), error if any.
+  // best_fitness and mean_fitness (the archive's skills on the active pool), error if any, and
+  // analysis once the run was analysed.
   absl::StatusOr<nlohmann::json> Summary(const std::string& run) const;
   // kind "models", "tasks" or "proposals": one JSON line per record (a summary without scores or
   // instances), or the whole record of `id` when it is not empty, or every whole record when

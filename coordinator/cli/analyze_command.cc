@@ -259,6 +259,16 @@ int RunAnalyzeCommand(const std::vector<std::string>& args, const ModelTools& lo
   }
   PrintTable(analysis->summary, *std::max_element(sizes->begin(), sizes->end()));
   std::cout << "wrote " << out << "/analysis.json and " << out << "/items.jsonl" << std::endl;
+  std::map<std::string, double> coverage;
+  for (const auto& [group, value] : analysis->summary["coverage"].items()) {
+    if (value.is_number()) coverage[group] = value.get<double>();
+  }
+  if (absl::Status status = source_ref.RecordAnalysis(run, options.benchmark.id, coverage);
+      !status.ok()) {
+    return Fail(absl::Status(
+        status.code(), absl::StrCat("the analysis is written, but keeping its Coverage with run ",
+                                    run, " failed: ", status.message())));
+  }
   return 0;
 }
 

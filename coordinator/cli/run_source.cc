@@ -82,6 +82,19 @@ class RemoteRunSource : public RunSource {
     return std::vector<std::string>(response.records_json().begin(), response.records_json().end());
   }
 
+  absl::Status RecordAnalysis(const std::string& run, const std::string& benchmark,
+                              const std::map<std::string, double>& coverage) override {
+    grpc::ClientContext context;
+    client_->PrepareContext(&context, absl::Seconds(30));
+    v1::RecordAnalysisRequest request;
+    request.set_run_id(run);
+    request.set_benchmark(benchmark);
+    request.mutable_coverage()->insert(coverage.begin(), coverage.end());
+    v1::RunStatusResponse response;
+    return RpcError(client_->stub().RecordAnalysis(&context, request, &response), "RecordAnalysis",
+                    client_->address());
+  }
+
   std::string ModelStore() const override { return model_store_; }
 
  private:
@@ -125,6 +138,16 @@ class LocalRunSource : public RunSource {
   absl::StatusOr<std::vector<std::string>> Records(const std::string& run, const std::string& kind,
                                                    const std::string& id) override {
     return archive_.Records(run, kind, id);
+  }
+
+  absl::Status RecordAnalysis(const std::string& run, const std::string& benchmark,
+                              const std::map<std::string, double>& coverage) override {
+    ASSIGN_OR_RETURN(std::optional<RunRecord> record, archive_.Run(run));
+    if (!record) return absl::NotFoundError(absl::StrCat("no run '", run, "'"));
+    record->analysis = RunAnalysisRecord(benchmark, coverage);
+    KvBatch batch;
+    RunArchive::PutRun(*record, batch);
+    return store_->Write(batch);
   }
 
   std::string ModelStore() const override { return model_store_; }

@@ -4,6 +4,7 @@
 // the same run archive the coordinator serves from.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -25,6 +26,10 @@ class RunSource {
   virtual absl::StatusOr<std::vector<std::string>> Records(const std::string& run,
                                                            const std::string& kind,
                                                            const std::string& id) = 0;
+  // Keeps an analysis' Coverage with the run (RunRecord::analysis): the coordinator exports it
+  // as acdc_run_coverage, at once or, for a data directory, when it next starts.
+  virtual absl::Status RecordAnalysis(const std::string& run, const std::string& benchmark,
+                                      const std::map<std::string, double>& coverage) = 0;
   // The directory that holds the run's child models, when this source knows one.
   virtual std::string ModelStore() const = 0;
 

@@ -330,6 +330,20 @@ absl::StatusOr<json> RunController::RunStatus(const std::string& id) {
   return status;
 }
 
+absl::Status RunController::RecordAnalysis(const std::string& id, const std::string& benchmark,
+                                           const std::map<std::string, double>& coverage) {
+  absl::MutexLock lock(&mu_);
+  auto it = runs_.find(id);
+  if (it == runs_.end()) return absl::NotFoundError(absl::StrCat("no run '", id, "'"));
+  Run& run = *it->second;
+  run.record.analysis = RunAnalysisRecord(benchmark, coverage);
+  KvBatch batch;
+  RunArchive::PutRun(run.record, batch);
+  log_->Append(std::move(batch));
+  PublishMetrics(run);
+  return absl::OkStatus();
+}
+
 std::vector<json> RunController::ListRuns() {
   std::vector<std::string> ids;
   {
@@ -921,6 +935,10 @@ absl::StatusOr<bool> RunController::Reevaluate(Run& run, KvBatch& batch) {
           ? absl::ToDoubleSeconds(took)
           : 0.7 * run.seconds_per_generation + 0.3 * absl::ToDoubleSeconds(took);
   run.generation_started = absl::Now();
+  metrics_->SetExpectedEnd(
+      run.record.id,
+      run.generation_started + absl::Seconds(run.seconds_per_generation *
+                                             (run.config.generations - run.record.generation)));
   if (run.record.generation >= run.config.generations) {
     run.record.state = RunState::kDone;
     SetPhase(run, "done");
@@ -958,6 +976,7 @@ void RunController::PublishMetrics(const Run& run) const {
   metrics_->SetState(run.record.id, RunStateName(run.record.state));
   metrics_->SetPhase(run.record.id, run.record.phase);
   metrics_->SetJobsOutstanding(run.record.id, jobs_->Outstanding(run.record.id + "/"));
+  if (!run.record.analysis.is_null()) metrics_->SetCoverage(run.record.id, run.record.analysis);
   for (const auto& [role, usage] : run.scientist->Usage()) {
     metrics_->SetLlmUsage(run.record.id, role, usage);
   }

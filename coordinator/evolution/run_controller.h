@@ -74,6 +74,10 @@ class RunController : public JobOutcomeSink {
   // mean_fitness, jobs_outstanding, eta_s (and error when failed).
   absl::StatusOr<nlohmann::json> RunStatus(const std::string& run);
   std::vector<nlohmann::json> ListRuns();
+  // Keeps the Coverage figures of an `acdc analyze` with the run (RunRecord::analysis) and
+  // exports them as acdc_run_coverage. NOT_FOUND for an unknown run.
+  absl::Status RecordAnalysis(const std::string& run, const std::string& benchmark,
+                              const std::map<std::string, double>& coverage);
 
   // --- JobOutcomeSink ---
   bool Owns(const std::string& job_id) const override;

@@ -54,6 +54,17 @@ RunMetrics::RunMetrics(prometheus::Registry& registry)
                           .Help("Wall time of a generation's phases (grow, evaluate, select, "
                                 "adapt, reevaluate).")
                           .Register(registry)),
+      expected_end_(prometheus::BuildGauge()
+                        .Name("acdc_run_expected_end_timestamp_seconds")
+                        .Help("When a run should end (Unix time) at the pace of its generations "
+                              "so far; its end once done.")
+                        .Register(registry)),
+      coverage_(prometheus::BuildGauge()
+                    .Name("acdc_run_coverage")
+                    .Help("Coverage of a held-out benchmark by group (task_force_N, control_N, "
+                          "no_selection_N, random_N, seeds, best_single, generalist) in the run's "
+                          "last `acdc analyze`.")
+                    .Register(registry)),
       llm_calls_(prometheus::BuildCounter()
                      .Name("acdc_run_llm_calls_total")
                      .Help("Requests a run's scientist, embeddings and judge made of their model, "
@@ -119,6 +130,26 @@ void RunMetrics::Child(const std::string& run, const std::string& outcome) {
 void RunMetrics::GenerationDone(const std::string& run, absl::Duration duration) {
   generation_duration_.Add({{"run", run}}, DurationBuckets())
       .Observe(absl::ToDoubleSeconds(duration));
+}
+
+void RunMetrics::SetExpectedEnd(const std::string& run, absl::Time end) {
+  expected_end_.Add({{"run", run}}).Set(absl::ToDoubleSeconds(end - absl::UnixEpoch()));
+}
+
+void RunMetrics::SetCoverage(const std::string& run, const nlohmann::json& analysis) {
+  absl::MutexLock lock(&coverage_mu_);
+  std::vector<prometheus::Gauge*>& series = coverage_series_[run];
+  for (prometheus::Gauge* gauge : series) coverage_.Remove(gauge);
+  series.clear();
+  const std::string benchmark = analysis.value("benchmark", "");
+  const nlohmann::json coverage = analysis.value("coverage", nlohmann::json::object());
+  for (const auto& [group, value] : coverage.items()) {
+    if (!value.is_number()) continue;
+    prometheus::Gauge& gauge =
+        coverage_.Add({{"run", run}, {"benchmark", benchmark}, {"group", group}});
+    gauge.Set(value.get<double>());
+    series.push_back(&gauge);
+  }
 }
 
 void RunMetrics::PhaseDone(const std::string& run, const std::string& phase,

@@ -201,4 +201,19 @@ grpc::ServerUnaryReactor* ControlServiceImpl::ListRecords(grpc::CallbackServerCo
   });
 }
 
+grpc::ServerUnaryReactor* ControlServiceImpl::RecordAnalysis(
+    grpc::CallbackServerContext* context, const v1::RecordAnalysisRequest* request,
+    v1::RunStatusResponse* response) {
+  return Unary(context, "RecordAnalysis", [&]() -> absl::Status {
+    const std::map<std::string, double> coverage(request->coverage().begin(),
+                                                 request->coverage().end());
+    if (absl::Status recorded =
+            runs_->RecordAnalysis(request->run_id(), request->benchmark(), coverage);
+        !recorded.ok()) {
+      return recorded;
+    }
+    return FillStatus(request->run_id(), response);
+  });
+}
+
 }  // namespace acdc

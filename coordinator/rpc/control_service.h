@@ -47,6 +47,9 @@ class ControlServiceImpl final : public v1::ControlService::CallbackService {
   grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
                                         const v1::ListRecordsRequest* request,
                                         v1::ListRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* RecordAnalysis(grpc::CallbackServerContext* context,
+                                           const v1::RecordAnalysisRequest* request,
+                                           v1::RunStatusResponse* response) override;
 
  private:
   // Admits the call, runs `handle` and finishes with its status (counted when an error).

@@ -39,6 +39,11 @@ RUN = [
        % RATE)], "timeseries"),
     ("Jobs outstanding", "none",
      [("{{run}}", 'acdc_run_jobs_outstanding{run=~"$run"}')], "timeseries"),
+    ("ETA", "s",
+     [("{{run}}", 'clamp_min(acdc_run_expected_end_timestamp_seconds{run=~"$run"} - time(), 0)')],
+     "stat"),
+    ("Coverage of the held-out benchmark (last acdc analyze)", "percentunit",
+     [("{{run}} {{group}}", 'acdc_run_coverage{run=~"$run"}')], "stat"),
 ]
 
 WORKERS = [

@@ -219,12 +219,29 @@ class AnalyzeTest(unittest.TestCase):
         res = self.acdc("analyze", run, *client, "--benchmark", benchmark, "--n", "2,3",
                         "--out", remote, timeout=170)
         self.assertEqual(res.returncode, 0, res.describe())
+        # The coordinator keeps the analysis' Coverage with the run and exports it.
+        with open(os.path.join(remote, "analysis.json")) as f:
+            coverage = {group: value for group, value in json.load(f)["coverage"].items()
+                        if value is not None}
+        status = self.acdc("run", "status", run, *client)
+        self.assertEqual(status.returncode, 0, status.describe())
+        self.assertEqual(status.json["analysis"],
+                         {"benchmark": "bench", "coverage": coverage})
+        exported = {labels["group"]: value for name, labels, value
+                    in cl.parse_metrics(cluster.coordinator_metrics())
+                    if name == "acdc_run_coverage" and labels["run"] == run}
+        self.assertEqual(sorted(exported), sorted(coverage))
+        for group, value in coverage.items():
+            self.assertAlmostEqual(exported[group], value, places=9, msg=group)
         self.assertEqual(cluster.term_coordinator(), 0)
         local = os.path.join(self.workdir, "local")
         res = self.acdc("analyze", run, "--data", cluster.data_dir, "--model-store", store,
                         "--benchmark", benchmark, "--n", "2,3", "--threads", "1", "--out", local,
                         timeout=170)
         self.assertEqual(res.returncode, 0, res.describe())
+        status = self.acdc("run", "status", run, "--data", cluster.data_dir)
+        self.assertEqual(status.returncode, 0, status.describe())
+        self.assertIn("task_force_3", status.json["analysis"]["coverage"])
         figures = []
         for directory in (remote, local):
             with open(os.path.join(directory, "analysis.json")) as f:

@@ -174,6 +174,16 @@ class MonitoringTest(unittest.TestCase):
         run = res.json["run"]
         res = cl.run_command([c.binary, "run", "wait", run] + client, 150)
         self.assertEqual(res.returncode, 0, res.describe())
+        # An analysis through the coordinator puts Coverage on the Run dashboard.
+        benchmark = os.path.join(c.workdir, "bench.jsonl")
+        with open(benchmark, "w") as f:
+            for a, b in [(2, 3), (10, 4), (7, 7), (31, 12)]:
+                f.write(json.dumps({"question": "Add: %d + %d" % (a, b), "answer": str(a + b),
+                                    "grader": "numeric"}) + "\n")
+        res = cl.run_command([c.binary, "analyze", run] + client +
+                             ["--benchmark", benchmark, "--n", "2",
+                              "--out", os.path.join(c.workdir, "analysis")], 170)
+        self.assertEqual(res.returncode, 0, res.describe())
 
         exported = exported_names(c.coordinator_metrics()) | exported_names(
             c.worker_metrics(worker))
@@ -198,6 +208,8 @@ class MonitoringTest(unittest.TestCase):
             self.fail("busy fraction %s; busy slots seen %s" % (
                 query("acdc:cluster_busy_fraction:avg5m"),
                 query("max_over_time(acdc_worker_busy_slots[5m])")))
+        cl.wait_until(lambda: query("acdc_run_coverage"), 30, interval=0.5,
+                      what="prometheus to scrape the analysis' Coverage")
         # Every dashboard panel evaluates, with data unless a healthy run has none.
         empty = []
         for dashboard, title, expr in panel_queries():
