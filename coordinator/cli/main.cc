@@ -42,10 +42,13 @@ acdc::ProgramChecks ScientistProgramChecks() {
     return acdc::MakeProgramTask(program, program.task_json.value("name", "task"));
   };
   checks.score = [program_of](const nlohmann::json& spec,
-                              const std::map<std::string, std::string>& submissions)
+                              const std::map<std::string, std::string>& submissions,
+                              const acdc::TaskJudge& judge)
       -> absl::StatusOr<std::map<std::string, acdc::ProgramScore>> {
+    acdc::SandboxOptions options;
+    options.judge = judge;
     absl::StatusOr<std::map<std::string, acdc::InstanceScore>> scores =
-        acdc::ScoreProgram(program_of(spec), submissions);
+        acdc::ScoreProgram(program_of(spec), submissions, options);
     if (!scores.ok()) return scores.status();
     std::map<std::string, acdc::ProgramScore> out;
     for (const auto& [id, score] : *scores) out[id] = {score.score, score.error};

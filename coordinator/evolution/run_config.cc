@@ -258,6 +258,15 @@ json ScientistJson(const RunConfig::Scientist& scientist) {
   return out;
 }
 
+// Defaults are left out, so configurations from before calls_per_task keep their ids.
+json JudgeJson(const RunConfig::Judge& judge) {
+  json out = EndpointJson(judge);
+  if (judge.calls_per_task != RunConfig::Judge::kDefaultCallsPerTask) {
+    out["calls_per_task"] = judge.calls_per_task;
+  }
+  return out;
+}
+
 absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& source,
                                          const std::string& base_dir) {
   if (!root.is_object()) {
@@ -310,6 +319,7 @@ absl::StatusOr<RunConfig> ConfigFromJson(const json& root, const std::string& so
   std::unique_ptr<Reader> judge = top.Object("judge");
   if (judge) {
     ReadEndpoint(*judge, &config.judge, base_dir, {"scientist", "openai", "worker"});
+    judge->Int("calls_per_task", &config.judge.calls_per_task, 0, 1 << 20);
     (void)judge->Finish();
   }
   std::unique_ptr<Reader> evaluation = top.Object("evaluation");
@@ -370,7 +380,10 @@ json RunConfig::ToJson() const {
             {{"max_new_tokens", evaluation.max_new_tokens}, {"batch_size", evaluation.batch_size}}},
            {"keep_weights", keep_weights}};
   if (embeddings.backend != "none") out["embeddings"] = EndpointJson(embeddings);
-  if (gibberish_check == "judge") out["judge"] = EndpointJson(judge);
+  if (gibberish_check == "judge" || judge.backend != "scientist" ||
+      judge.calls_per_task != Judge::kDefaultCallsPerTask) {
+    out["judge"] = JudgeJson(judge);
+  }
   return out;
 }
 

@@ -63,8 +63,12 @@ struct RunConfig {
   struct Embeddings : LlmEndpoint {
     Embeddings() { backend = "none"; }
   } embeddings;
-  // The judge of gibberish_check: judge; backend "scientist" asks the scientist's endpoint.
+  // The judge of gibberish_check: judge and of task programs' eval_with_llm_judge(); backend
+  // "scientist" asks the scientist's endpoint.
   struct Judge : LlmEndpoint {
+    static constexpr int kDefaultCallsPerTask = 64;
+    // eval_with_llm_judge() calls one task's scoring may make in one evaluation job.
+    int calls_per_task = kDefaultCallsPerTask;
     Judge() {
       backend = "scientist";
       max_tokens = 2048;

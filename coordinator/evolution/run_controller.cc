@@ -138,6 +138,7 @@ absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(
   auto run = std::make_unique<Run>(PoolOptionsOf(config));
   ASSIGN_OR_RETURN(run->scientist, MakeScientist(config, options_.program_checks, jobs_));
   ASSIGN_OR_RETURN(run->judge, MakeGibberishJudge(config, jobs_));
+  run->task_judge = TaskJudgeEndpoint(config);
   run->record = record;
   run->config = std::move(config);
   ASSIGN_OR_RETURN(std::vector<json> tasks, archive_.Tasks(record.id));
@@ -228,6 +229,7 @@ absl::StatusOr<std::string> RunController::StartRun(const std::string& yaml,
                         absl::StrCat(source, ": ", judge.status().message()));
   }
   run->judge = *std::move(judge);
+  run->task_judge = TaskJudgeEndpoint(config);
   run->config = config;
   run->record.id = id;
   run->record.config = config.ToJson();
@@ -650,6 +652,7 @@ v1::JobSubmission RunController::EvaluateJob(const Run& run, const ModelRecord& 
   evaluate->set_max_new_tokens(static_cast<uint32_t>(run.config.evaluation.max_new_tokens));
   evaluate->set_batch_size(static_cast<uint32_t>(run.config.evaluation.batch_size));
   evaluate->set_sample_responses(kGibberishSamples);
+  if (run.task_judge) *evaluate->mutable_judge() = *run.task_judge;
   return job;
 }
 
@@ -977,10 +980,17 @@ void RunController::PublishMetrics(const Run& run) const {
   metrics_->SetPhase(run.record.id, run.record.phase);
   metrics_->SetJobsOutstanding(run.record.id, jobs_->Outstanding(run.record.id + "/"));
   if (!run.record.analysis.is_null()) metrics_->SetCoverage(run.record.id, run.record.analysis);
-  for (const auto& [role, usage] : run.scientist->Usage()) {
-    metrics_->SetLlmUsage(run.record.id, role, usage);
+  // A role's clients together: the judge validating programs and the gibberish check add up.
+  std::map<std::string, LlmUsage> usage = run.scientist->Usage();
+  if (run.judge.client) {
+    const LlmUsage judged = run.judge.client->usage();
+    LlmUsage& total = usage["judge"];
+    total.calls += judged.calls;
+    total.failures += judged.failures;
+    total.prompt_tokens += judged.prompt_tokens;
+    total.completion_tokens += judged.completion_tokens;
   }
-  if (run.judge.client) metrics_->SetLlmUsage(run.record.id, "judge", run.judge.client->usage());
+  for (const auto& [role, totals] : usage) metrics_->SetLlmUsage(run.record.id, role, totals);
   if (run.pool_work.valid()) return;  // the scientist is at work on the pool
   const std::vector<std::string> tasks = run.pool.ActiveIds();
   double best = 0;

@@ -97,6 +97,8 @@ class RunController : public JobOutcomeSink {
     // gibberish_check: judge, and its verdicts on a generation's children (model id -> reason),
     // asked off the lock like the pool's work.
     GibberishJudge judge;
+    // Who answers task programs' eval_with_llm_judge() on the workers (TaskJudgeEndpoint).
+    std::optional<v1::JudgeEndpoint> task_judge;
     std::future<std::map<std::string, std::string>> judge_work;
     std::atomic<bool> judge_done{false};
     std::map<std::string, ModelRecord> models;       // by id

@@ -73,12 +73,15 @@ LlmScientist::LlmScientist(std::shared_ptr<LlmClient> chat, std::shared_ptr<LlmC
       embeddings_(std::move(embeddings)),
       checks_(std::move(checks)),
       prompts_(std::move(prompts)),
-      options_(options) {}
+      options_(std::move(options)) {
+  if (options_.judge) judge_ = MakeTaskJudge(options_.judge, options_.judge_chat);
+}
 
 int64_t LlmScientist::TakeTokens() {
   auto total = [](const LlmUsage& usage) { return usage.prompt_tokens + usage.completion_tokens; };
   int64_t spent = total(chat_->usage());
   if (embeddings_ && embeddings_ != chat_) spent += total(embeddings_->usage());
+  if (options_.judge && options_.judge != chat_) spent += total(options_.judge->usage());
   return spent - std::exchange(tokens_taken_, spent);
 }
 
@@ -91,6 +94,7 @@ absl::Status LlmScientist::Remember(const std::vector<const Task*>& tasks) {
 std::map<std::string, LlmUsage> LlmScientist::Usage() const {
   std::map<std::string, LlmUsage> usage = {{"scientist", chat_->usage()}};
   if (embeddings_ && embeddings_ != chat_) usage["embeddings"] = embeddings_->usage();
+  if (options_.judge && options_.judge != chat_) usage["judge"] = options_.judge->usage();
   return usage;
 }
 
@@ -173,7 +177,7 @@ absl::StatusOr<std::string> LlmScientist::TryOut(const json& spec) {
       Ask({{"system", prompts_.Fill("solve_system")}, {"user", first.instruction}});
   if (!answer.ok()) return answer.status();
   absl::StatusOr<std::map<std::string, ProgramScore>> scored =
-      checks_.score(spec, {{first.id, answer->text}});
+      checks_.score(spec, {{first.id, answer->text}}, judge_);
   if (!scored.ok()) return absl::StrCat("Running score() failed: ", scored.status().message());
   const ProgramScore& score = scored->at(first.id);
   std::string feedback =
@@ -193,7 +197,7 @@ absl::StatusOr<Task> LlmScientist::Realize(const TaskProposal& proposal, uint64_
                    absl::StrCat("difficulty ", task->metadata.difficulty, " is outside 1-5"));
   }
   absl::StatusOr<std::map<std::string, ProgramScore>> dummy =
-      checks_.score(proposal.spec, {{task->instances.front().id, kDummySubmission}});
+      checks_.score(proposal.spec, {{task->instances.front().id, kDummySubmission}}, judge_);
   if (!dummy.ok())
     return Refused(ProposalFate::kSandboxError, std::string(dummy.status().message()));
   const ProgramScore& dummy_score = dummy->begin()->second;

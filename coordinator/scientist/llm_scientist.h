@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/llm/llm_client.h"
+#include "common/llm/task_judge.h"
 #include "coordinator/evolution/scientist.h"
 #include "coordinator/scientist/program_checks.h"
 #include "coordinator/scientist/prompt_templates.h"
@@ -24,6 +25,10 @@ struct LlmScientistOptions {
   int nearest_tasks = 3;     // neighbours shown to the novelty check
   int others_in_prompt = 3;  // archive tasks shown to the "novel" prompts
   ChatOptions chat;          // the reference: temperature 0.7, 2000 tokens
+  // Answers the programs' eval_with_llm_judge() while they are validated (MakeTaskJudge);
+  // null: the helper raises in task code.
+  std::shared_ptr<LlmClient> judge;
+  ChatOptions judge_chat;
 };
 
 class LlmScientist : public Scientist {
@@ -64,6 +69,7 @@ class LlmScientist : public Scientist {
   ProgramChecks checks_;
   PromptTemplates prompts_;
   LlmScientistOptions options_;
+  TaskJudge judge_;             // over options_.judge
   std::vector<Indexed> index_;  // every task seen or made, by its metadata text
   int64_t tokens_taken_ = 0;    // the clients' token totals at the last TakeTokens
 };

@@ -67,6 +67,18 @@ absl::StatusOr<std::unique_ptr<Scientist>> MakeScientist(const RunConfig& config
   options.novelty_threshold = config.scientist.novelty_threshold;
   options.chat.temperature = config.scientist.temperature;
   options.chat.max_tokens = config.scientist.max_tokens;
+  // The programs' eval_with_llm_judge() while they are validated: the judge's endpoint, or the
+  // scientist's own client when the judge defers to it.
+  if (config.judge.backend == "scientist") {
+    options.judge = *chat;
+    options.judge_chat.temperature = 0;
+  } else {
+    absl::StatusOr<std::shared_ptr<LlmClient>> judge = MakeClient(config.judge, "judge", jobs);
+    if (!judge.ok()) return judge.status();
+    options.judge = *std::move(judge);
+    options.judge_chat.temperature = config.judge.temperature;
+  }
+  options.judge_chat.max_tokens = config.judge.max_tokens;
   return std::unique_ptr<Scientist>(new LlmScientist(*std::move(chat), std::move(embeddings),
                                                      checks, *std::move(prompts), options));
 }
@@ -103,6 +115,27 @@ absl::StatusOr<GibberishJudge> MakeGibberishJudge(const RunConfig& config, JobMa
     return absl::StrCat("gibberish: the judge said so of ", responses.size(), " sampled responses");
   });
   return made;
+}
+
+std::optional<v1::JudgeEndpoint> TaskJudgeEndpoint(const RunConfig& config) {
+  const bool own = config.judge.backend != "scientist";
+  const RunConfig::LlmEndpoint& endpoint =
+      own ? static_cast<const RunConfig::LlmEndpoint&>(config.judge) : config.scientist;
+  if (endpoint.backend != "openai" && endpoint.backend != "worker") return std::nullopt;
+  v1::JudgeEndpoint out;
+  if (endpoint.backend == "worker") {
+    out.set_model_path(endpoint.model);
+  } else {
+    out.set_base_url(endpoint.base_url);
+    out.set_model(endpoint.model);
+    out.set_api_key_file(endpoint.api_key_file);
+  }
+  out.set_timeout_s(endpoint.timeout_s);
+  out.set_retries(static_cast<uint32_t>(endpoint.retries));
+  out.set_max_tokens(static_cast<uint32_t>(config.judge.max_tokens));
+  out.set_temperature(own ? config.judge.temperature : 0.0);
+  out.set_calls_per_task(static_cast<uint32_t>(config.judge.calls_per_task));
+  return out;
 }
 
 }  // namespace acdc

@@ -1,11 +1,12 @@
 // A run's scientist and judge as its configuration says: the built-in scientist, or the LLM
 // scientist on an OpenAI-compatible endpoint or a model the workers host (with an embeddings
 // endpoint for the novelty check when one is configured); and, with `gibberish_check: judge`, the
-// judge's gibberish check.
+// judge's gibberish check and the endpoint of task programs' eval_with_llm_judge().
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,10 @@ struct GibberishJudge {
 // The judge's check on the judge: endpoint (or the scientist's), as the reference asks it: the
 // pairs in one prompt, "Answer: Yes" rejects, and an error counts as not gibberish.
 absl::StatusOr<GibberishJudge> MakeGibberishJudge(const RunConfig& config, JobManager* jobs);
+
+// The judge the workers ask when a task program calls eval_with_llm_judge(): the judge's
+// endpoint, or the scientist's when the judge defers to it; none when neither is an LLM. The
+// workers read the api_key_file themselves, so the key never travels in a job.
+std::optional<v1::JudgeEndpoint> TaskJudgeEndpoint(const RunConfig& config);
 
 }  // namespace acdc

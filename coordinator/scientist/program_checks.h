@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/llm/task_judge.h"
 #include "common/tasks/task.h"
 #include "nlohmann/json.hpp"
 
@@ -21,9 +22,11 @@ struct ProgramScore {
 struct ProgramChecks {
   // The program's task: its instances with their instructions, made in the sandbox.
   std::function<absl::StatusOr<Task>(const nlohmann::json& spec)> make_task;
-  // Instance id -> submission in, instance id -> score out.
+  // Instance id -> submission in, instance id -> score out; `judge` (may be null) answers the
+  // program's eval_with_llm_judge().
   std::function<absl::StatusOr<std::map<std::string, ProgramScore>>(
-      const nlohmann::json& spec, const std::map<std::string, std::string>& submissions)>
+      const nlohmann::json& spec, const std::map<std::string, std::string>& submissions,
+      const TaskJudge& judge)>
       score;
 };
 

@@ -1,8 +1,11 @@
 #include "worker/jobs/evaluate_handler.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/llm/openai_client.h"
+#include "common/llm/task_judge.h"
 #include "common/status_macros.h"
 #include "common/tasks/task.h"
+#include "worker/eval/chat_generation.h"
 #include "worker/eval/evaluator.h"
 #include "worker/eval/response_confidence.h"
 
@@ -48,6 +51,37 @@ absl::StatusOr<v1::JobOutput> ConfidenceOutput(const v1::EvaluateJob& job,
     score->add_instance_self_certainties(confidence.self_certainty);
   }
   return output;
+}
+
+// The judge of the job's task programs (eval_with_llm_judge): its endpoint, or a model this
+// worker hosts.
+absl::StatusOr<TaskJudge> JobJudge(const v1::JudgeEndpoint& endpoint,
+                                   std::shared_ptr<ModelCache> cache) {
+  std::shared_ptr<LlmClient> client;
+  if (!endpoint.base_url().empty()) {
+    OpenAiClientOptions options;
+    options.base_url = endpoint.base_url();
+    options.model = endpoint.model();
+    if (!endpoint.api_key_file().empty()) {
+      absl::StatusOr<std::string> key = ReadApiKeyFile(endpoint.api_key_file());
+      if (!key.ok()) {
+        return absl::Status(key.status().code(),
+                            absl::StrCat("the judge's ", key.status().message()));
+      }
+      options.api_key = *key;
+    }
+    if (endpoint.timeout_s() > 0) options.timeout = absl::Seconds(endpoint.timeout_s());
+    options.retries = static_cast<int>(endpoint.retries());
+    client = std::make_shared<OpenAiClient>(options);
+  } else if (!endpoint.model_path().empty()) {
+    client = std::make_shared<HostedLlmClient>(std::move(cache), endpoint.model_path());
+  } else {
+    return absl::InvalidArgumentError("judge: neither base_url nor model_path");
+  }
+  ChatOptions options;
+  options.max_tokens = endpoint.max_tokens() > 0 ? static_cast<int>(endpoint.max_tokens()) : 2048;
+  options.temperature = endpoint.temperature();
+  return MakeTaskJudge(std::move(client), options);
 }
 
 v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
@@ -107,6 +141,10 @@ absl::StatusOr<v1::JobOutput> EvaluateHandler::Run(const v1::JobSpec& spec) {
       job.batch_size() > 0 ? static_cast<int>(job.batch_size()) : options_.batch_size;
   options.max_new_tokens =
       job.max_new_tokens() > 0 ? static_cast<int>(job.max_new_tokens()) : options_.max_new_tokens;
+  if (job.has_judge()) {
+    ASSIGN_OR_RETURN(options.sandbox.judge, JobJudge(job.judge(), cache_));
+    options.sandbox.judge_calls = static_cast<int>(job.judge().calls_per_task());
+  }
   absl::StatusOr<Evaluation> evaluation = Evaluate(*lookup.model, tasks, options);
   if (!evaluation.ok()) {
     return absl::Status(

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "worker/eval/chat_generation.h"
 
 namespace acdc {
 
@@ -13,42 +14,22 @@ absl::StatusOr<v1::JobOutput> GenerateHandler::Run(const v1::JobSpec& spec) {
   v1::JobOutput output;
   v1::GenerateOutput* out = output.mutable_generate();
 
-  std::vector<std::vector<int>> prompts;
-  for (int c = 0; c < job.chats_size(); ++c) {
-    std::vector<ChatMessage> messages;
-    for (const v1::ChatTurn& turn : job.chats(c).turns()) {
-      messages.push_back({turn.role(), turn.content()});
-    }
-    absl::StatusOr<std::string> rendered = model.chat_template.Render(messages, true);
-    if (!rendered.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("chat ", c, ": ", rendered.status().message()));
-    }
-    ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                     model.tokenizer->Encode(*rendered, /*add_special_tokens=*/false));
-    prompts.emplace_back(ids.begin(), ids.end());
+  std::vector<std::vector<ChatMessage>> chats;
+  for (const v1::Chat& chat : job.chats()) {
+    std::vector<ChatMessage>& messages = chats.emplace_back();
+    for (const v1::ChatTurn& turn : chat.turns()) messages.push_back({turn.role(), turn.content()});
   }
-  if (!prompts.empty()) {
-    SamplingOptions sampling;
-    sampling.max_new_tokens = job.max_tokens() > 0 ? static_cast<int>(job.max_tokens()) : 1024;
-    sampling.temperature = job.temperature();
-    sampling.seed = job.seed();
-    const std::optional<int> end_of_turn = model.end_of_turn_id;
-    const StopCheck stop = [end_of_turn](size_t, const std::vector<int>& generated) {
-      return end_of_turn.has_value() && generated.back() == *end_of_turn;
-    };
-    absl::MutexLock lock(&model.generate_mu);
-    ASSIGN_OR_RETURN(std::vector<Generation> generations,
-                     model.model->Generate(prompts, sampling, stop));
-    for (const Generation& generation : generations) {
-      v1::ChatCompletion* completion = out->add_completions();
-      completion->set_text(model.tokenizer->Decode(
-          std::vector<int32_t>(generation.ids.begin(), generation.ids.end()),
-          /*skip_special_tokens=*/true));
-      completion->set_finish_reason(generation.finish_reason);
-      completion->set_prompt_tokens(static_cast<uint32_t>(generation.prompt_tokens));
-      completion->set_completion_tokens(static_cast<uint32_t>(generation.new_tokens));
-    }
+  SamplingOptions sampling;
+  sampling.max_new_tokens = job.max_tokens() > 0 ? static_cast<int>(job.max_tokens()) : 1024;
+  sampling.temperature = job.temperature();
+  sampling.seed = job.seed();
+  ASSIGN_OR_RETURN(std::vector<ChatReply> replies, GenerateChats(model, chats, sampling));
+  for (const ChatReply& reply : replies) {
+    v1::ChatCompletion* completion = out->add_completions();
+    completion->set_text(reply.text);
+    completion->set_finish_reason(reply.finish_reason);
+    completion->set_prompt_tokens(static_cast<uint32_t>(reply.prompt_tokens));
+    completion->set_completion_tokens(static_cast<uint32_t>(reply.completion_tokens));
   }
   if (job.embed_texts_size() > 0) {
     std::vector<std::vector<int>> inputs;

@@ -1,9 +1,12 @@
-// What a sandboxed run of task code may use (SandboxLimits) and which programs build the
-// sandbox (SandboxOptions). The defaults are the production limits; tests pass smaller ones.
+// What a sandboxed run of task code may use (SandboxLimits), which programs build the sandbox
+// and who answers task code's eval_with_llm_judge() (SandboxOptions). The defaults are the
+// production limits; tests pass smaller ones.
 #pragma once
 
 #include <cstdint>
 #include <string>
+
+#include "common/llm/task_judge.h"
 
 namespace acdc {
 
@@ -34,6 +37,12 @@ struct SandboxOptions {
   // pyenv shim: the sandbox sees only /usr and /bin (and /lib*) of the host.
   std::string python = "/usr/bin/python3";
   SandboxLimits limits;
+  // Unset: eval_with_llm_judge() raises in task code. The sandbox keeps no network: the helper's
+  // requests come out through a pipe and this answers them, outside.
+  TaskJudge judge;
+  // Judge calls one run of task code may make (one task's instructions or scores); past it the
+  // helper raises.
+  int judge_calls = 64;
 };
 
 }  // namespace acdc

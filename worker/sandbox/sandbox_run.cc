@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
+#include <iterator>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -135,7 +137,8 @@ absl::StatusOr<Pipe> MakePipe() {
 struct ChildSetup {
   std::vector<char*> argv;
   pid_t parent;
-  int stdin_fd, stdout_fd, stderr_fd;
+  // stdin, stdout, stderr, then the helper's request and reply pipes (-1 without a helper).
+  int fds[5];
   rlimit cpu, memory;
 };
 
@@ -146,12 +149,16 @@ struct ChildSetup {
 }
 
 [[noreturn]] void ConfineAndExec(const ChildSetup& setup) {
-  // Out of 0-2 first (a caller with closed stdio may have them there), then onto 0-2.
-  int fds[3] = {setup.stdin_fd, setup.stdout_fd, setup.stderr_fd};
-  for (int& fd : fds) fd = fcntl(fd, F_DUPFD, 3);
-  for (int i = 0; i < 3; ++i) dup2(fds[i], i);
+  // Out of 0-4 first (a caller with closed stdio may have them there), then onto 0-4.
+  constexpr int kCount = 5;
+  int fds[kCount];
+  int used = 0;
+  for (int i = 0; i < kCount && setup.fds[i] >= 0; ++i, ++used) {
+    fds[i] = fcntl(setup.fds[i], F_DUPFD, kCount);
+  }
+  for (int i = 0; i < used; ++i) dup2(fds[i], i);
   // Descriptors the caller leaked without O_CLOEXEC (sockets, files) stay outside.
-  close_range(3, ~0U, 0);
+  close_range(static_cast<unsigned>(used), ~0U, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -177,14 +184,12 @@ struct ChildSetup {
 }
 
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const SandboxLimits& limits,
-                            int stdin_fd, int stdout_fd, int stderr_fd) {
+                            const int (&fds)[5]) {
   ChildSetup setup;
   for (const std::string& arg : args) setup.argv.push_back(const_cast<char*>(arg.c_str()));
   setup.argv.push_back(nullptr);
   setup.parent = getpid();
-  setup.stdin_fd = stdin_fd;
-  setup.stdout_fd = stdout_fd;
-  setup.stderr_fd = stderr_fd;
+  std::copy(std::begin(fds), std::end(fds), setup.fds);
   // Soft = hard: SIGKILL at the limit. SIGXCPU first would be no use: the command runs as
   // the namespace's init, which the kernel does not let default-action signals kill.
   setup.cpu = {static_cast<rlim_t>(limits.cpu_seconds), static_cast<rlim_t>(limits.cpu_seconds)};
@@ -234,10 +239,62 @@ int64_t TreeResidentBytes(pid_t root) {
   return total;
 }
 
+// The host's end of the helper channel: request lines in, one reply line out per request,
+// answered one at a time on a thread of their own.
+class HelperEnd {
+ public:
+  HelperEnd(const HelperServer& server, int request_fd, int reply_fd)
+      : server_(server), request_fd_(request_fd), reply_fd_(reply_fd) {}
+
+  bool enabled() const { return server_ != nullptr; }
+  // The request pipe while a new request may be read; -1 while one is being answered.
+  int poll_fd() const { return enabled() && !pending_.valid() ? request_fd_ : -1; }
+  bool answering() const { return pending_.valid(); }
+
+  // Reads what the sandbox wrote; false when it broke the protocol (an oversized line).
+  bool Read() {
+    char buffer[65536];
+    const ssize_t n = read(request_fd_, buffer, sizeof(buffer));
+    if (n <= 0) return true;  // nothing now, or closed with the sandbox
+    received_.append(buffer, static_cast<size_t>(n));
+    return StartNext();
+  }
+
+  // Sends the reply once it is ready; false when the sandbox is not reading its replies.
+  bool Poll() {
+    if (!pending_.valid() ||
+        pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return true;
+    }
+    const std::string reply = pending_.get() + "\n";
+    const ssize_t n = write(reply_fd_, reply.data(), reply.size());
+    if (n != static_cast<ssize_t>(reply.size())) return false;
+    return StartNext();
+  }
+
+ private:
+  bool StartNext() {
+    const size_t end = received_.find('\n');
+    if (end == std::string::npos) return received_.size() <= kMaxHelperRequestBytes;
+    if (end > kMaxHelperRequestBytes) return false;
+    std::string request = received_.substr(0, end);
+    received_.erase(0, end + 1);
+    pending_ = std::async(std::launch::async, server_, std::move(request));
+    return true;
+  }
+
+  const HelperServer& server_;
+  int request_fd_;
+  int reply_fd_;
+  std::string received_;
+  std::future<std::string> pending_;
+};
+
 // Reads the sandbox's stdout and stderr until both close, killing it at the deadline, when
-// stdout overflows or when its processes together hold more than the sandbox's memory.
-void Drain(pid_t pid, int out_fd, int err_fd, const SandboxLimits& limits, SandboxRun& run,
-           Clock::time_point deadline) {
+// stdout overflows, when its processes together hold more than the sandbox's memory or when it
+// misuses the helper channel. Time spent answering the helper moves the deadline on.
+void Drain(pid_t pid, int out_fd, int err_fd, HelperEnd& helper, const SandboxLimits& limits,
+           SandboxRun& run, Clock::time_point& deadline) {
   std::optional<Clock::time_point> killed_at;
   auto kill_sandbox = [&] {
     if (!killed_at) {
@@ -246,10 +303,17 @@ void Drain(pid_t pid, int out_fd, int err_fd, const SandboxLimits& limits, Sandb
     }
   };
   Clock::time_point next_memory_check = Clock::now() + kMemoryCheckInterval;
-  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {-1, POLLIN, 0}};
   char buffer[65536];
+  Clock::time_point last = Clock::now();
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
     const Clock::time_point now = Clock::now();
+    if (helper.answering()) deadline += now - last;  // the sandbox waits for the host
+    last = now;
+    if (!killed_at && !helper.Poll()) {
+      run.helper_misused = true;
+      kill_sandbox();
+    }
     if (!killed_at && now >= deadline) {
       run.wall_timeout = true;
       kill_sandbox();
@@ -268,9 +332,14 @@ void Drain(pid_t pid, int out_fd, int err_fd, const SandboxLimits& limits, Sandb
             : std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
                            deadline - now + std::chrono::milliseconds(1)),
                        std::chrono::duration_cast<std::chrono::milliseconds>(kMemoryCheckInterval));
-    if (poll(fds, 2, static_cast<int>(wait.count())) < 0 && errno != EINTR) break;
+    fds[2].fd = killed_at ? -1 : helper.poll_fd();
+    if (poll(fds, 3, static_cast<int>(wait.count())) < 0 && errno != EINTR) break;
+    if (fds[2].fd >= 0 && fds[2].revents != 0 && !helper.Read()) {
+      run.helper_misused = true;
+      kill_sandbox();
+    }
     for (pollfd& entry : fds) {
-      if (entry.fd < 0 || entry.revents == 0) continue;
+      if (&entry == &fds[2] || entry.fd < 0 || entry.revents == 0) continue;
       const ssize_t n = read(entry.fd, buffer, sizeof(buffer));
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       if (n <= 0) {
@@ -336,7 +405,7 @@ absl::StatusOr<std::string> FindExecutable(const std::string& program) {
 absl::StatusOr<SandboxRun> RunSandboxed(const SandboxOptions& options,
                                         const std::vector<ReadOnlyMount>& mounts,
                                         const std::vector<std::string>& command,
-                                        const std::string& input) {
+                                        const std::string& input, const HelperServer& helper) {
   absl::StatusOr<std::string> bwrap = FindExecutable(options.bwrap);
   if (!bwrap.ok()) {
     return absl::FailedPreconditionError(
@@ -350,16 +419,35 @@ absl::StatusOr<SandboxRun> RunSandboxed(const SandboxOptions& options,
   if (!out.ok()) return out.status();
   absl::StatusOr<Pipe> err = MakePipe();
   if (!err.ok()) return err.status();
-  absl::StatusOr<pid_t> pid =
-      Spawn(args, options.limits, stdin_fd->get(), out->write_end.get(), err->write_end.get());
+  int fds[5] = {stdin_fd->get(), out->write_end.get(), err->write_end.get(), -1, -1};
+  std::optional<Pipe> requests, replies;
+  if (helper) {
+    absl::StatusOr<Pipe> request_pipe = MakePipe();
+    if (!request_pipe.ok()) return request_pipe.status();
+    requests.emplace(*std::move(request_pipe));
+    absl::StatusOr<Pipe> reply_pipe = MakePipe();
+    if (!reply_pipe.ok()) return reply_pipe.status();
+    replies.emplace(*std::move(reply_pipe));
+    // The sandbox blocks reading its replies; the host must never block writing them.
+    fcntl(replies->read_end.get(), F_SETFL, 0);
+    fcntl(replies->write_end.get(), F_SETFL, O_NONBLOCK);
+    fds[3] = requests->write_end.get();
+    fds[4] = replies->read_end.get();
+  }
+  absl::StatusOr<pid_t> pid = Spawn(args, options.limits, fds);
   if (!pid.ok()) return pid.status();
-  // Only the child holds the write ends now, so the pipes close when the sandbox is gone.
+  // Only the child holds the sandbox's ends now, so the pipes close when the sandbox is gone.
   out->write_end.Close();
   err->write_end.Close();
-  const Clock::time_point deadline =
-      Clock::now() + std::chrono::seconds(options.limits.wall_seconds);
+  if (helper) {
+    requests->write_end.Close();
+    replies->read_end.Close();
+  }
+  Clock::time_point deadline = Clock::now() + std::chrono::seconds(options.limits.wall_seconds);
   SandboxRun run;
-  Drain(*pid, out->read_end.get(), err->read_end.get(), options.limits, run, deadline);
+  HelperEnd helper_end(helper, helper ? requests->read_end.get() : -1,
+                       helper ? replies->write_end.get() : -1);
+  Drain(*pid, out->read_end.get(), err->read_end.get(), helper_end, options.limits, run, deadline);
   Reap(*pid, run, deadline);
   return run;
 }

@@ -4,6 +4,7 @@ namespace acdc {
 
 const char kTaskHarnessPy[] =
     R"py(# acdc's TaskFamily harness; the protocol is in worker/sandbox/task_harness.h.
+import builtins
 import errno
 import importlib.util
 import json
@@ -13,6 +14,8 @@ import os
 import resource
 import socket
 import sys
+import threading
+import types
 
 MAIN_PID = os.getpid()
 # Replies go to a private copy of stdout; fd 1 becomes stderr, so the task's prints cannot
@@ -43,6 +46,48 @@ def block_network():
     socket.socket = NoSocket
     socket.getaddrinfo = refuse_network
     socket.create_connection = refuse_network
+
+
+JUDGE = {"enabled": False, "lock": threading.Lock(), "replies": None}
+
+
+def eval_with_llm_judge(instructions, submission, criteria=None):
+    """True when the run's judge finds that `submission` succeeds at `instructions` and meets
+    every criterion; the worker asks it, outside the sandbox."""
+    if not JUDGE["enabled"]:
+        raise RuntimeError("eval_with_llm_judge: this run has no judge (configure judge: or an "
+                           "LLM scientist in the run config)")
+    if isinstance(criteria, str):
+        criteria = [criteria]
+    line = json.dumps({"judge": {"instructions": str(instructions),
+                                 "submission": str(submission),
+                                 "criteria": [str(c) for c in (criteria or [])]}})
+    with JUDGE["lock"]:
+        data = (line + "\n").encode("utf-8", "replace")
+        while data:
+            data = data[os.write(3, data):]
+        if JUDGE["replies"] is None:
+            JUDGE["replies"] = os.fdopen(4, "rb")
+        reply = JUDGE["replies"].readline()
+    if not reply:
+        raise RuntimeError("eval_with_llm_judge: the channel to the judge is closed")
+    answer = json.loads(reply)
+    if "error" in answer:
+        raise RuntimeError(answer["error"])
+    return bool(answer["decision"])
+
+
+def install_judge_helper(enabled):
+    # As the reference's task programs import it, and as a builtin.
+    JUDGE["enabled"] = enabled
+    helper = types.ModuleType("src.eval_helper")
+    helper.eval_with_llm_judge = eval_with_llm_judge
+    package = types.ModuleType("src")
+    package.__path__ = []
+    package.eval_helper = helper
+    sys.modules["src"] = package
+    sys.modules["src.eval_helper"] = helper
+    builtins.eval_with_llm_judge = eval_with_llm_judge
 
 
 def describe(error):
@@ -133,6 +178,7 @@ def main():
     processes = LIMITS["processes"]
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     block_network()
+    install_judge_helper(bool(request.get("judge")))
     emit(ready=True)
     family, tasks, error = load_tasks()
     if error:

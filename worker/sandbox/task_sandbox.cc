@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -79,6 +81,10 @@ std::string StopReason(const SandboxRun& run, const SandboxLimits& limits) {
   if (run.wall_timeout) {
     return absl::StrFormat("wall-clock limit (%d s) exceeded", limits.wall_seconds);
   }
+  if (run.helper_misused) {
+    return "the task program misused the eval_with_llm_judge channel (a request over 1 MiB, or "
+           "replies it never read)";
+  }
   if (run.memory_exceeded) {
     return absl::StrFormat("sandbox memory limit (%d MB for all its processes) exceeded",
                            limits.sandbox_memory_bytes >> 20);
@@ -115,6 +121,39 @@ InstanceScore ScoreFromAnswer(const nlohmann::json& answer) {
           absl::StrCat("score() returned ", score, ", outside [0, 1]; clamped to ", clamped)};
 }
 
+// The host's side of eval_with_llm_judge() for one run of task code: a request line
+// {"judge": {"instructions", "submission", "criteria"}} gets {"decision": bool} or
+// {"error": why}, the latter once `budget` calls are spent.
+HelperServer JudgeServer(const TaskJudge& judge, int budget) {
+  auto calls = std::make_shared<int>(0);
+  return [judge, budget, calls](const std::string& line) -> std::string {
+    auto error = [](const std::string& why) {
+      return nlohmann::json{{"error", absl::StrCat("eval_with_llm_judge: ", why)}}.dump();
+    };
+    const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
+    const nlohmann::json* call =
+        request.is_object() && request.contains("judge") ? &request["judge"] : nullptr;
+    if (call == nullptr || !call->is_object() ||
+        !call->value("instructions", nlohmann::json()).is_string() ||
+        !call->value("submission", nlohmann::json()).is_string()) {
+      return error("a malformed request reached the host");
+    }
+    std::vector<std::string> criteria;
+    for (const nlohmann::json& criterion : call->value("criteria", nlohmann::json::array())) {
+      if (!criterion.is_string()) return error("criteria must be strings");
+      criteria.push_back(criterion.get<std::string>());
+    }
+    if (++*calls > budget) {
+      return error(absl::StrCat("this task's budget of ", budget, " judge calls is spent"));
+    }
+    absl::StatusOr<bool> decision = judge((*call)["instructions"].get<std::string>(),
+                                          (*call)["submission"].get<std::string>(), criteria);
+    if (!decision.ok())
+      return error(absl::StrCat("the judge failed: ", decision.status().message()));
+    return nlohmann::json{{"decision", *decision}}.dump();
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<TaskSandbox> TaskSandbox::Create(const TaskProgram& program,
@@ -134,11 +173,13 @@ TaskSandbox::~TaskSandbox() {
 absl::StatusOr<TaskSandbox::Reply> TaskSandbox::Run(nlohmann::json request) const {
   request["limits"] = {{"processes", options_.limits.processes},
                        {"memory_mb", options_.limits.memory_bytes >> 20}};
+  request["judge"] = options_.judge != nullptr;
   absl::StatusOr<SandboxRun> run = RunSandboxed(
       options_, {{dir_ + "/task", "/task"}, {dir_ + "/harness.py", "/harness.py"}},
       {options_.python, "-I", "-B", "/harness.py"},
       // Submissions are model output: invalid UTF-8 becomes U+FFFD rather than an exception.
-      request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      options_.judge ? JudgeServer(options_.judge, options_.judge_calls) : HelperServer());
   if (!run.ok()) return run.status();
   Reply reply;
   for (absl::string_view text : absl::StrSplit(run->output, '\n', absl::SkipEmpty())) {

@@ -66,8 +66,9 @@ std::string TaskReply(const std::string& code, bool done, const std::string& nam
 
 const char kGood[] = "class TaskFamily:  # answer 4\n    pass\n";
 
-// A sandbox that knows three programs: good ones (instances "1" and "2", answer "4"), BROKEN
-// ones (get_tasks raises) and CRASH ones (score raises on anything but "4").
+// A sandbox that knows four programs: good ones (instances "1" and "2", answer "4"), BROKEN
+// ones (get_tasks raises), CRASH ones (score raises on anything but "4") and JUDGED ones
+// (score asks eval_with_llm_judge, which raises without a judge).
 ProgramChecks Sandbox() {
   ProgramChecks checks;
   checks.make_task = [](const json& spec) -> absl::StatusOr<Task> {
@@ -82,12 +83,21 @@ ProgramChecks Sandbox() {
     task.instances = {{"1", "Double 2.", "", {}}, {"2", "Double 3.", "", {}}};
     return task;
   };
-  checks.score = [](const json& spec, const std::map<std::string, std::string>& submissions)
-      -> absl::StatusOr<std::map<std::string, ProgramScore>> {
+  checks.score = [](const json& spec, const std::map<std::string, std::string>& submissions,
+                    const TaskJudge& judge) -> absl::StatusOr<std::map<std::string, ProgramScore>> {
     std::map<std::string, ProgramScore> out;
     const bool crashes = absl::StrContains(spec["task_py"].get<std::string>(), "CRASH");
+    const bool judged = absl::StrContains(spec["task_py"].get<std::string>(), "JUDGED");
     for (const auto& [id, submission] : submissions) {
-      if (submission == "4") {
+      if (judged) {
+        if (!judge) {
+          out[id] = {0.0, "RuntimeError: eval_with_llm_judge: this run has no judge"};
+          continue;
+        }
+        absl::StatusOr<bool> yes = judge("Double 2.", submission, {});
+        out[id] = yes.ok() ? ProgramScore{*yes ? 1.0 : 0.0, ""}
+                           : ProgramScore{0.0, std::string(yes.status().message())};
+      } else if (submission == "4") {
         out[id] = {1.0, ""};
       } else {
         out[id] = {0.0, crashes ? "ValueError: not a number" : ""};
@@ -151,6 +161,31 @@ TEST(LlmScientistTest, RefinesUntilDoneThenRealizesTheTask) {
   EXPECT_EQ(task->kind, TaskKind::kProgram);
   EXPECT_EQ(task->instances.size(), 1u) << "one instance per task, as configured";
   EXPECT_EQ(task->metadata.name, "double_it");
+}
+
+// A program whose score() asks eval_with_llm_judge is validated with the judge: the judge's
+// decision is the score the reflection round reports.
+TEST(LlmScientistTest, ProgramsAreValidatedWithTheJudge) {
+  auto judge = std::make_shared<ScriptedModel>();
+  judge->replies = {"THOUGHT: right\nDECISION: Yes", "DECISION: No"};
+  Fixture f;
+  LlmScientistOptions options;
+  options.judge = judge;
+  absl::StatusOr<PromptTemplates> prompts = PromptTemplates::Load("");
+  ASSERT_TRUE(prompts.ok());
+  f.scientist = std::make_unique<LlmScientist>(f.model, nullptr, Sandbox(), *prompts, options);
+  const std::string judged = "class TaskFamily:  # JUDGED\n    pass\n";
+  f.model->replies = {TaskReply(judged, false), "eight", TaskReply(judged, true)};
+  auto proposal = f.Propose(Seed("add", "Add two numbers."), TaskOperator::kInspired, 0);
+  ASSERT_TRUE(proposal.ok()) << proposal.status();
+  EXPECT_THAT(f.model->sent[2].back().content, HasSubstr("scored 1.0/1.0"));
+  ASSERT_EQ(judge->sent.size(), 1u);
+  EXPECT_THAT(judge->sent[0][1].content, HasSubstr("eight"));
+  // Realizing scores the dummy answer, which this judge turns down: no crash, so accepted.
+  auto task = f.scientist->Realize(*proposal, 0, 1);
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(judge->sent.size(), 2u);
+  EXPECT_EQ(f.scientist->Usage().count("judge"), 1u);
 }
 
 TEST(LlmScientistTest, EveryRefusalHasItsFate) {
