@@ -16,6 +16,10 @@ using nlohmann::json;
 // in a row add nothing.
 constexpr int kMicroBatch = 10;
 constexpr int kFruitlessBatches = 20;
+// Proposals in a row whose calls failed (fate error or budget) that end a round of asking: the
+// scientist's endpoint is down or its tokens are spent, and asking on would only wait on
+// timeouts. The next round asks again.
+constexpr int kFailedInARow = kMicroBatch;
 
 double UniformUnit(builtin::Rng& rng) { return static_cast<double>(rng.Next() >> 11) * 0x1.0p-53; }
 
@@ -118,12 +122,13 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
   builtin::Rng rng(builtin::MixSeed(seed, builtin::StableHash("grow")));
   int fruitless = 0;
   int active = static_cast<int>(CountIn(TaskState::kActive));
-  while (active < target && fruitless < kFruitlessBatches) {
+  failed_in_a_row_ = 0;
+  while (active < target && fruitless < kFruitlessBatches && failed_in_a_row_ < kFailedInARow) {
     RememberAll(scientist);
     const std::vector<const Task*> examples = ActiveTasks();
     if (examples.empty()) return absl::InvalidArgumentError("no seed tasks to grow a pool from");
     int added = 0;
-    for (int i = 0; i < kMicroBatch && active < target; ++i) {
+    for (int i = 0; i < kMicroBatch && active < target && failed_in_a_row_ < kFailedInARow; ++i) {
       const Task& parent =
           *examples[static_cast<size_t>(rng.Uniform(0, static_cast<int64_t>(examples.size()) - 1))];
       const TaskOperator op = UniformUnit(rng) < options_.novel_similar_probability
@@ -136,7 +141,10 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
     }
     fruitless = added == 0 ? fruitless + 1 : 0;
   }
-  if (active < target) {
+  if (failed_in_a_row_ >= kFailedInARow) {
+    ACDC_LOG(Warning) << "the scientist's last " << failed_in_a_row_
+                      << " calls failed; the initial pool stays at " << active << " tasks";
+  } else if (active < target) {
     ACDC_LOG(Warning) << "the scientist found only " << active
                       << " distinct tasks for an initial pool of " << target;
   }
@@ -186,7 +194,13 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
   }
   RememberAll(scientist);
   const std::vector<const Task*> others = ActiveTasks();
+  failed_in_a_row_ = 0;
   for (const std::string& parent_id : parents) {
+    if (failed_in_a_row_ >= kFailedInARow) {
+      ACDC_LOG(Warning) << "the scientist's last " << failed_in_a_row_
+                        << " calls failed; generation " << generation << " adapts no further";
+      break;
+    }
     const TaskRecord& parent = records_.at(parent_id);
     const bool easy = rate_of(parent_id) > options_.easy_above;
     TaskOperator op = TaskOperator::kHarder;
@@ -231,6 +245,9 @@ std::string TaskPool::Try(const Task& parent, TaskOperator op,
                {"tokens", scientist.TakeTokens()},
                {"task", child.ok() ? *child : ""}};
   new_proposals_.push_back(std::move(line));
+  const ProposalFate fate = FateOf(child.status());
+  failed_in_a_row_ =
+      fate == ProposalFate::kError || fate == ProposalFate::kBudget ? failed_in_a_row_ + 1 : 0;
   return child.ok() ? *child : "";
 }
 

@@ -116,6 +116,7 @@ class TaskPool {
   int next_number_ = 1;
   int proposals_made_ = 0;
   std::vector<nlohmann::json> new_proposals_;
+  int failed_in_a_row_ = 0;  // proposals whose calls failed, since the last that did not
 };
 
 }  // namespace acdc

@@ -208,5 +208,36 @@ TEST(TaskPoolTest, EveryProposalIsRecordedWithItsFate) {
   EXPECT_EQ(later.front()["generation"], 5);
 }
 
+// A scientist whose endpoint is down: every call fails (after its own retries).
+class UnreachableScientist : public Scientist {
+ public:
+  absl::StatusOr<TaskProposal> Propose(const Task&, TaskOperator, const std::vector<const Task*>&,
+                                       int, builtin::Rng&) override {
+    ++calls;
+    return absl::UnavailableError("http://127.0.0.1:9/v1: connection refused");
+  }
+  absl::StatusOr<Task> Realize(const TaskProposal&, uint64_t, int) override {
+    return absl::InternalError("never reached");
+  }
+  int calls = 0;
+};
+
+TEST(TaskPoolTest, AnUnreachableScientistEndsTheRoundAfterAMicroBatchOfFailures) {
+  UnreachableScientist scientist;
+  TaskPool pool(PoolOptions{});
+  ASSERT_TRUE(pool.Grow({Seed("add"), Seed("reverse")}, 300, scientist, 1).ok());
+  EXPECT_EQ(scientist.calls, 10) << "not 20 fruitless batches of timeouts";
+  EXPECT_THAT(pool.ActiveIds(), SizeIs(2));
+  for (const nlohmann::json& p : pool.TakeProposals()) EXPECT_EQ(p["fate"], "error");
+  // The next round asks again (the endpoint may be back), and stops as soon.
+  PoolOptions options;
+  options.new_per_adaptation = 50;
+  TaskPool adapting(options);
+  ASSERT_TRUE(adapting.Grow({Seed("add"), Seed("reverse")}, 2, scientist, 1).ok());
+  scientist.calls = 0;
+  adapting.Adapt(Rates(adapting, 0.3), 2, scientist, 1);
+  EXPECT_EQ(scientist.calls, 10);
+}
+
 }  // namespace
 }  // namespace acdc
