@@ -130,6 +130,10 @@ void RunController::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  // The scientist's work stops at its next proposal, so destroying the runs waits for one LLM
+  // call at most. After the loop is gone: no one records the cancelled work as the run's end.
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, run] : runs_) run->pool.Cancel();
 }
 
 absl::StatusOr<std::unique_ptr<RunController::Run>> RunController::LoadRun(

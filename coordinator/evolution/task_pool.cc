@@ -129,6 +129,7 @@ absl::Status TaskPool::Grow(const std::vector<Task>& seeds, int target, Scientis
     if (examples.empty()) return absl::InvalidArgumentError("no seed tasks to grow a pool from");
     int added = 0;
     for (int i = 0; i < kMicroBatch && active < target && failed_in_a_row_ < kFailedInARow; ++i) {
+      if (cancelled_) return absl::CancelledError("growing the pool was cancelled");
       const Task& parent =
           *examples[static_cast<size_t>(rng.Uniform(0, static_cast<int64_t>(examples.size()) - 1))];
       const TaskOperator op = UniformUnit(rng) < options_.novel_similar_probability
@@ -196,6 +197,7 @@ Adaptation TaskPool::Adapt(const std::map<std::string, double>& pass_rates, int 
   const std::vector<const Task*> others = ActiveTasks();
   failed_in_a_row_ = 0;
   for (const std::string& parent_id : parents) {
+    if (cancelled_) break;
     if (failed_in_a_row_ >= kFailedInARow) {
       ACDC_LOG(Warning) << "the scientist's last " << failed_in_a_row_
                         << " calls failed; generation " << generation << " adapts no further";

@@ -7,6 +7,7 @@
 // Deterministic in its seeds: no clock, no hash-map order.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -77,6 +78,10 @@ class TaskPool {
   Adaptation Adapt(const std::map<std::string, double>& pass_rates, int generation,
                    Scientist& scientist, uint64_t seed);
 
+  // From any thread: a Grow or Adapt under way stops before its next proposal (Grow then
+  // returns CANCELLED), so a coordinator shutting down waits for one LLM call at most.
+  void Cancel() { cancelled_ = true; }
+
   // Active task ids, ascending (the skill-vector order).
   std::vector<std::string> ActiveIds() const;
   const TaskRecord* Find(const std::string& id) const;
@@ -117,6 +122,7 @@ class TaskPool {
   int proposals_made_ = 0;
   std::vector<nlohmann::json> new_proposals_;
   int failed_in_a_row_ = 0;  // proposals whose calls failed, since the last that did not
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace acdc

@@ -239,5 +239,32 @@ TEST(TaskPoolTest, AnUnreachableScientistEndsTheRoundAfterAMicroBatchOfFailures)
   EXPECT_EQ(scientist.calls, 10);
 }
 
+// Cancels its pool at the third proposal, as a coordinator shutting down does from its thread.
+class CancellingScientist : public UnreachableScientist {
+ public:
+  explicit CancellingScientist(TaskPool* pool) : pool_(pool) {}
+  absl::StatusOr<TaskProposal> Propose(const Task& parent, TaskOperator op,
+                                       const std::vector<const Task*>& others, int generation,
+                                       builtin::Rng& rng) override {
+    if (calls == 2) pool_->Cancel();
+    ++calls;
+    return absl::NotFoundError("nothing new");
+  }
+
+ private:
+  TaskPool* pool_;
+};
+
+TEST(TaskPoolTest, ACancelledPoolStopsBeforeItsNextProposal) {
+  TaskPool pool(PoolOptions{});
+  CancellingScientist scientist(&pool);
+  EXPECT_EQ(pool.Grow({Seed("add"), Seed("reverse")}, 300, scientist, 1).code(),
+            absl::StatusCode::kCancelled);
+  EXPECT_EQ(scientist.calls, 3);
+  scientist.calls = 0;
+  pool.Adapt(Rates(pool, 0.3), 2, scientist, 1);
+  EXPECT_EQ(scientist.calls, 0);
+}
+
 }  // namespace
 }  // namespace acdc
