@@ -120,9 +120,11 @@ def task_reply(name, code, done):
 class ScriptedScientist(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, timeout_s, host_file):
+    def __init__(self, timeout_s, host_file, delay_s=0.0, faults=True):
         self.timeout_s = timeout_s
         self.host_file = host_file
+        self.delay_s = delay_s  # before every chat reply: an LLM's pace
+        self.inject_faults = faults
         self.lock = threading.Lock()
         self.chats = 0
         self.proposals = 0
@@ -145,7 +147,8 @@ class ScriptedScientist(http.server.ThreadingHTTPServer):
                 body = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
                 if handler.path.endswith("/embeddings"):
                     return handler.reply(server.embeddings(body))
-                fault = server.next_fault()
+                time.sleep(server.delay_s)
+                fault = server.next_fault() if server.inject_faults else None
                 if fault == "429":
                     return handler.raw(429, b'{"error": {"message": "slow down"}}',
                                        {"Retry-After": "0.2"})

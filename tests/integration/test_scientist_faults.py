@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 import unittest
 
 import cluster as cl
@@ -120,6 +121,37 @@ class ScientistFaultsTest(unittest.TestCase):
             self.assertEqual(shown.returncode, 0, shown.describe())
             scores += [shown.json["scores"][t] for t in judged if t in shown.json["scores"]]
         self.assertIn(1.0, scores, "a model passed the judged task by the judge's say")
+
+    def test_a_coordinator_stopped_while_the_scientist_works_exits_promptly(self):
+        # An endpoint at an LLM's pace: growing the pool would take minutes.
+        endpoint_server = scripted_scientist.ScriptedScientist(
+            timeout_s=10, host_file="/nonexistent/x", delay_s=0.5, faults=False)
+        self.addCleanup(endpoint_server.shutdown)
+        cluster = cl.Cluster(self)
+        cluster.start_coordinator()
+        endpoint = {"backend": "openai", "base_url": endpoint_server.url, "model": "scripted"}
+        config = test_run.write_config(cluster.workdir, generations=2, scientist=endpoint)
+        with open(config) as f:
+            loaded = json.load(f)
+        loaded["tasks"].update({"initial_pool": 200})
+        with open(config, "w") as f:
+            json.dump(loaded, f)
+        # No worker: the run waits in its inspect phase for one; start one so it grows.
+        cluster.start_worker(slots=1, extra=["--model-store", os.path.join(cluster.workdir,
+                                                                           "models")])
+        res = self.acdc(cluster, "run", "start", config)
+        self.assertEqual(res.returncode, 0, res.describe())
+        run = res.json["run"]
+        cl.wait_until(lambda: endpoint_server.proposals >= 2, 60, what="the scientist at work")
+        start = time.time()
+        self.assertEqual(cluster.term_coordinator(timeout=30), 0)
+        self.assertLess(time.time() - start, 10, "stopped between proposals")
+        # The run resumes where it was: growing its pool.
+        cluster.restart_coordinator()
+        status = self.acdc(cluster, "run", "status", run)
+        self.assertEqual(status.returncode, 0, status.describe())
+        self.assertEqual(status.json["state"], "running")
+        self.assertEqual(status.json["phase"], "grow")
 
     def test_an_endpoint_that_refuses_connections_leaves_the_seed_tasks(self):
         with socket.socket() as probe:  # a port nothing listens on
