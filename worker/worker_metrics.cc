@@ -74,7 +74,25 @@ WorkerMetrics::WorkerMetrics()
       stage_seconds_(prometheus::BuildCounter()
                          .Name("acdc_worker_stage_seconds_total")
                          .Help("Seconds jobs spent by stage: merge, evaluate, load.")
-                         .Register(*registry_)) {}
+                         .Register(*registry_)),
+      task_judge_calls_(prometheus::BuildCounter()
+                            .Name("acdc_worker_task_judge_calls_total")
+                            .Help("eval_with_llm_judge() calls of task programs this worker "
+                                  "scored, by outcome (ok, failed).")
+                            .Register(*registry_)),
+      task_judge_tokens_(prometheus::BuildCounter()
+                             .Name("acdc_worker_task_judge_tokens_total")
+                             .Help("Tokens the judge spent on task programs' calls, by kind "
+                                   "(prompt, completion).")
+                             .Register(*registry_)) {}
+
+void WorkerMetrics::TaskJudgeCalls(double ok, double failed, double prompt_tokens,
+                                   double completion_tokens) {
+  task_judge_calls_.Add({{"outcome", "ok"}}).Increment(ok);
+  task_judge_calls_.Add({{"outcome", "failed"}}).Increment(failed);
+  task_judge_tokens_.Add({{"kind", "prompt"}}).Increment(prompt_tokens);
+  task_judge_tokens_.Add({{"kind", "completion"}}).Increment(completion_tokens);
+}
 
 void WorkerMetrics::JobEnded(const std::string& kind, const std::string& outcome) {
   jobs_.Add({{"kind", kind}, {"outcome", outcome}}).Increment();

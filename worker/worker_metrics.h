@@ -1,5 +1,6 @@
 // The worker's Prometheus metrics (names prefixed acdc_worker_): jobs run, durations,
-// slots, connection state, device memory, merge bytes, evaluation tokens and the model cache.
+// slots, connection state, device memory, merge bytes, evaluation tokens, the model cache and the
+// judge calls of task programs (eval_with_llm_judge).
 #pragma once
 
 #include <memory>
@@ -36,6 +37,8 @@ class WorkerMetrics {
   // Time inside a job by stage: merge, evaluate (generation and scoring), load (a model into
   // the model cache).
   void StageSeconds(const std::string& stage, double seconds);
+  // What one job's task programs asked of the run's judge.
+  void TaskJudgeCalls(double ok, double failed, double prompt_tokens, double completion_tokens);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -54,6 +57,8 @@ class WorkerMetrics {
   prometheus::Gauge& model_cache_bytes_;
   prometheus::Gauge& model_cache_models_;
   prometheus::Family<prometheus::Counter>& stage_seconds_;
+  prometheus::Family<prometheus::Counter>& task_judge_calls_;
+  prometheus::Family<prometheus::Counter>& task_judge_tokens_;
 };
 
 }  // namespace acdc

@@ -112,6 +112,8 @@ class ScientistFaultsTest(unittest.TestCase):
                         if "Submission:\n\"\"\"\n4\n" not in p
                         and "dummy validation submission" not in p]
         self.assertTrue(from_workers, "no judge prompt came from a worker")
+        self.assertGreater(cl.metric_sum(cluster.worker_metrics(cluster.workers[0]),
+                                         "acdc_worker_task_judge_calls_total", outcome="ok"), 0)
         judged = [t["id"] for t in tasks if t["id"] in made
                   and "judged" in json.dumps(self.acdc(cluster, "tasks", "show", t["id"]).json)]
         self.assertTrue(judged, "the judged program was accepted")

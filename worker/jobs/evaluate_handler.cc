@@ -53,10 +53,10 @@ absl::StatusOr<v1::JobOutput> ConfidenceOutput(const v1::EvaluateJob& job,
   return output;
 }
 
-// The judge of the job's task programs (eval_with_llm_judge): its endpoint, or a model this
-// worker hosts.
-absl::StatusOr<TaskJudge> JobJudge(const v1::JudgeEndpoint& endpoint,
-                                   std::shared_ptr<ModelCache> cache) {
+// The model that judges the job's task programs (eval_with_llm_judge): its endpoint, or a model
+// this worker hosts.
+absl::StatusOr<std::shared_ptr<LlmClient>> JudgeClient(const v1::JudgeEndpoint& endpoint,
+                                                       std::shared_ptr<ModelCache> cache) {
   std::shared_ptr<LlmClient> client;
   if (!endpoint.base_url().empty()) {
     OpenAiClientOptions options;
@@ -78,10 +78,7 @@ absl::StatusOr<TaskJudge> JobJudge(const v1::JudgeEndpoint& endpoint,
   } else {
     return absl::InvalidArgumentError("judge: neither base_url nor model_path");
   }
-  ChatOptions options;
-  options.max_tokens = endpoint.max_tokens() > 0 ? static_cast<int>(endpoint.max_tokens()) : 2048;
-  options.temperature = endpoint.temperature();
-  return MakeTaskJudge(std::move(client), options);
+  return client;
 }
 
 v1::JobOutput Output(const v1::EvaluateJob& job, const Evaluation& evaluation,
@@ -141,11 +138,23 @@ absl::StatusOr<v1::JobOutput> EvaluateHandler::Run(const v1::JobSpec& spec) {
       job.batch_size() > 0 ? static_cast<int>(job.batch_size()) : options_.batch_size;
   options.max_new_tokens =
       job.max_new_tokens() > 0 ? static_cast<int>(job.max_new_tokens()) : options_.max_new_tokens;
+  std::shared_ptr<LlmClient> judge;
   if (job.has_judge()) {
-    ASSIGN_OR_RETURN(options.sandbox.judge, JobJudge(job.judge(), cache_));
+    ASSIGN_OR_RETURN(judge, JudgeClient(job.judge(), cache_));
+    ChatOptions chat;
+    chat.max_tokens =
+        job.judge().max_tokens() > 0 ? static_cast<int>(job.judge().max_tokens()) : 2048;
+    chat.temperature = job.judge().temperature();
+    options.sandbox.judge = MakeTaskJudge(judge, chat);
     options.sandbox.judge_calls = static_cast<int>(job.judge().calls_per_task());
   }
   absl::StatusOr<Evaluation> evaluation = Evaluate(*lookup.model, tasks, options);
+  if (judge && metrics_ != nullptr) {
+    const LlmUsage usage = judge->usage();
+    metrics_->TaskJudgeCalls(static_cast<double>(usage.calls), static_cast<double>(usage.failures),
+                             static_cast<double>(usage.prompt_tokens),
+                             static_cast<double>(usage.completion_tokens));
+  }
   if (!evaluation.ok()) {
     return absl::Status(
         evaluation.status().code(),
