@@ -56,7 +56,8 @@ else
   log "task forces, and Coverage on the held-out small-world benchmark against the controls."
   "$bin" analyze "$run" --data "$run_dir/data" --benchmark small-world \
     --generalist "$world/generalist" --n "${ACDC_QUICKSTART_N:-3,8}" --out "$run_dir/analysis"
-  printf '%s\n' "$state" >"$run_dir/analysis/run-status.json"
+  # As the status reads now: the analysis keeps its Coverage with the run.
+  "$bin" run status "$run" --data "$run_dir/data" >"$run_dir/analysis/run-status.json"
 fi
 
 log "quickstart [4/4] report"

@@ -255,7 +255,8 @@ class RunTest(unittest.TestCase):
             log.close()
 
     def test_coordinator_killed_mid_generation_resumes_exactly(self):
-        reference = self.run_once(2)
+        # Six generations: on a loaded machine three can end before a poll sees a generation.
+        reference = self.run_once(2, generations=6)
 
         def kill_mid_generation(cluster, run):
             def in_generation():
@@ -265,7 +266,7 @@ class RunTest(unittest.TestCase):
             cluster.kill_coordinator()
             cluster.restart_coordinator()
 
-        self.assert_same_export(reference, self.run_once(2, kill_mid_generation))
+        self.assert_same_export(reference, self.run_once(2, kill_mid_generation, generations=6))
 
     def test_worker_killed_mid_job_the_run_completes_the_same(self):
         # Six generations: on a loaded machine three can end before a poll sees a busy worker.
