@@ -22,7 +22,8 @@ using TaskJudge = std::function<absl::StatusOr<bool>(const std::string& instruct
 
 TaskJudge MakeTaskJudge(std::shared_ptr<LlmClient> client, ChatOptions options);
 
-// The decision in a judge's reply: the last "DECISION: Yes|No" line; false without one.
+// The decision in a model's reply: the last "Decision: Yes|No" (any case, bold allowed); false
+// without one. The task judge and the scientist's novelty check answer this way.
 bool JudgeDecision(const std::string& reply);
 
 }  // namespace acdc

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -42,18 +41,6 @@ double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
     bb += static_cast<double>(b[i]) * b[i];
   }
   return aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : 0.0;
-}
-
-// "Decision: Yes" or "Decision: No", the last one given; no decision is a no.
-bool SaysYes(const std::string& reply) {
-  static const std::regex decision(R"(decision\s*:\s*\**\s*(yes|no))", std::regex::icase);
-  bool yes = false;
-  for (auto it = std::sregex_iterator(reply.begin(), reply.end(), decision);
-       it != std::sregex_iterator(); ++it) {
-    const std::string word = (*it)[1].str();
-    yes = word[0] == 'y' || word[0] == 'Y';
-  }
-  return yes;
 }
 
 }  // namespace
@@ -238,7 +225,7 @@ absl::Status LlmScientist::CheckNovelty(const TaskProposal& proposal, const std:
            {"user",
             prompts_.Fill("interestingly_new", {{"new_task", text}, {"closest_tasks", closest}})}});
   if (!verdict.ok()) return verdict.status();
-  if (!SaysYes(verdict->text)) {
+  if (!JudgeDecision(verdict->text)) {
     return Refused(ProposalFate::kNotNovel,
                    absl::StrFormat("not interestingly new beside %d tasks (nearest cosine %.3f)",
                                    near.size(), near.front().first));
