@@ -2,8 +2,9 @@
 """Mutation scale on the small world (a benchmark, not a test): children of expert pairs made
 with the run's crossover (acdc_linear, sigma 0.01) and svd_topk_gaussian at a sweep of rate and
 k, scored on the twelve skills (open problems, every phrasing), against their parents' mean.
-The run configuration (deploy/configs/small-world.yaml) takes its mutation from this table: the
-largest perturbation whose children keep most of their parents' fitness explores the most.
+The run configuration (deploy/configs/small-world.yaml) takes its mutation's k from this table
+and its rate from the experiment (tests/bench/experiment.py) over the rates whose children keep
+most of their parents' fitness.
 
   python3 tests/bench/mutation_sweep.py [--world ~/.cache/acdc/small-world-v2] [--children 4]
 """
