@@ -247,15 +247,17 @@ class HelperEnd {
       : server_(server), request_fd_(request_fd), reply_fd_(reply_fd) {}
 
   bool enabled() const { return server_ != nullptr; }
-  // The request pipe while a new request may be read; -1 while one is being answered.
-  int poll_fd() const { return enabled() && !pending_.valid() ? request_fd_ : -1; }
+  // The request pipe while a new request may be read; -1 while one is being answered or once
+  // the sandbox closed its end (a closed pipe would wake poll at once, forever).
+  int poll_fd() const { return enabled() && !closed_ && !pending_.valid() ? request_fd_ : -1; }
   bool answering() const { return pending_.valid(); }
 
   // Reads what the sandbox wrote; false when it broke the protocol (an oversized line).
   bool Read() {
     char buffer[65536];
     const ssize_t n = read(request_fd_, buffer, sizeof(buffer));
-    if (n <= 0) return true;  // nothing now, or closed with the sandbox
+    if (n == 0) closed_ = true;
+    if (n <= 0) return true;
     received_.append(buffer, static_cast<size_t>(n));
     return StartNext();
   }
@@ -288,6 +290,7 @@ class HelperEnd {
   int reply_fd_;
   std::string received_;
   std::future<std::string> pending_;
+  bool closed_ = false;
 };
 
 // Reads the sandbox's stdout and stderr until both close, killing it at the deadline, when

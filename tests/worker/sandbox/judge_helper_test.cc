@@ -4,6 +4,7 @@
 // stopped without disturbing the host.
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -125,6 +126,21 @@ TEST(JudgeHelperTest, AnOversizedRequestStopsTheSandbox) {
   EXPECT_EQ(scores.at("1").score, 0.0);
   EXPECT_THAT(scores.at("1").error, HasSubstr("misused the eval_with_llm_judge channel"));
   EXPECT_TRUE(calls.empty());
+}
+
+// A task that closes its end of the channel and goes on working is not a busy loop for the host:
+// the host's CPU time over the task's second of sleep stays small.
+TEST(JudgeHelperTest, AClosedChannelDoesNotSpinTheHost) {
+  std::vector<JudgeCall> calls;
+  const std::clock_t before = std::clock();
+  const auto scores = ScoreWith(
+      "        os.close(3)\n"
+      "        time.sleep(1)\n"
+      "        return 1.0\n",
+      {{"1", "cba"}}, WithJudge(&calls));
+  const double host_cpu = static_cast<double>(std::clock() - before) / CLOCKS_PER_SEC;
+  EXPECT_EQ(scores.at("1").score, 1.0) << scores.at("1").error;
+  EXPECT_LT(host_cpu, 0.5);
 }
 
 // A slow judge does not count against the sandbox's wall clock: the task waits for the host.
