@@ -253,6 +253,17 @@ absl::StatusOr<Analysis> Analyzer::Run() {
   shuffled.resize(std::min(shuffled.size(), static_cast<size_t>(n)));
   groups[absl::StrCat("random_", n)] = shuffled;
 
+  // The archive's ceiling: N archived models chosen greedily on the benchmark's own answers.
+  // No selection could know them; a task force far below it was chosen poorly, one near it was
+  // held back by what the archive holds.
+  SkillTable answered_right;
+  for (const std::string& id : archived) {
+    for (const ItemAnswer& item : answers_.at(id)) {
+      answered_right[id].push_back(item.correct ? 1 : 0);
+    }
+  }
+  groups[absl::StrCat("ceiling_", n)] = GreedyTaskForce(archived, answered_right, n);
+
   // The base the seeds were fine-tuned from: what every expert started as.
   Progress("base", 0, 1);
   RETURN_IF_ERROR(AnswerBenchmark("base", run_.config.base_model, options_.settings));

@@ -3,8 +3,9 @@
 // evaluated), the greedy task forces on those global skill vectors, and Coverage on a held-out
 // benchmark of the task forces next to what a user would otherwise have: the best single
 // model, the seeds together, a generalist, the best seed sampled N times (sampled control), N
-// children of seed pairs never selected (no-selection control), N random archived models, and
-// the base the seeds came from;
+// children of seed pairs never selected (no-selection control), N random archived models, the
+// archive's ceiling (N archived models chosen on the benchmark's own answers) and the base the
+// seeds came from;
 // Coverage over generations; accuracy, majority vote and unique contributions; best-of-N (one
 // answer per item from the largest task force, by log-prob and by self-certainty).
 //

@@ -157,6 +157,7 @@ json CoverageSeries(const json& analysis) {
   const std::map<std::string, std::string> labels = {
       {absl::StrCat("control_", largest), "sampled control (best seed, N samples)"},
       {absl::StrCat("no_selection_", largest), "no-selection control (N unselected children)"},
+      {absl::StrCat("ceiling_", largest), "the archive's ceiling (N chosen on the benchmark)"},
       {"best_single", "best single model"},
       {"seeds", "all seeds together"},
       {"generalist", "generalist"}};

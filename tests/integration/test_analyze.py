@@ -144,6 +144,11 @@ class AnalyzeTest(unittest.TestCase):
                                    coverage(analysis["task_force"][n]))
         self.assertGreater(analysis["coverage"]["task_force_4"], 0,
                            "the models answer some of their own tasks")
+        # The archive's ceiling: the same greedy choice, on the benchmark's own answers.
+        answered = {m: [correct[m][i] for i in bench_items] for m in models}
+        self.assertEqual(members["ceiling_4"], greedy(models, answered, 4))
+        self.assertGreaterEqual(analysis["coverage"]["ceiling_4"],
+                                analysis["coverage"]["random_4"])
         # Best-of-N: per item, the task force member most confident in its answer (ties to the
         # earliest; a null confidence, an empty reply, is never chosen).
         force = analysis["task_force"]["4"]
