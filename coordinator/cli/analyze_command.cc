@@ -96,7 +96,10 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
 void PrintTable(const json& summary, int n) {
   const json& coverage = summary["coverage"];
   const json& members = summary["members"];
-  std::cout << absl::StrFormat("%-22s %9s  %s\n", "Coverage on", "", "members");
+  std::cout << absl::StrFormat("Coverage on %s (%d items)\n",
+                               summary.value("benchmark", std::string("the benchmark")),
+                               summary["benchmark_items"].size());
+  std::cout << absl::StrFormat("%-22s %9s  %s\n", "group", "Coverage", "members");
   for (const auto& [group, value] : coverage.items()) {
     const std::string figure =
         value.is_null() ? std::string("-") : absl::StrFormat("%.3f", value.get<double>());
