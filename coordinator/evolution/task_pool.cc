@@ -298,6 +298,9 @@ void TaskPool::RememberAll(Scientist& scientist) const {
   if (absl::Status remembered = scientist.Remember(tasks); !remembered.ok()) {
     ACDC_LOG(Warning) << "the scientist could not index the tasks made so far: " << remembered;
   }
+  // Indexing is the round's cost, not the next proposal's: its tokens stay in the scientist's
+  // usage (and on /metrics) but are booked to no proposal.
+  scientist.TakeTokens();
 }
 
 std::vector<const Task*> TaskPool::ActiveTasks() const {

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <set>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "common/tasks/builtin_families.h"
@@ -206,6 +207,34 @@ TEST(TaskPoolTest, EveryProposalIsRecordedWithItsFate) {
   ASSERT_FALSE(later.empty());
   EXPECT_EQ(later.front()["id"], absl::StrFormat("p%06d", proposals.size() + 1));
   EXPECT_EQ(later.front()["generation"], 5);
+}
+
+// Spends 100 tokens indexing the tasks made so far and 7 on each proposal.
+class TokenSpendingScientist : public BuiltinScientist {
+ public:
+  absl::Status Remember(const std::vector<const Task*>&) override {
+    spent_ += 100;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<TaskProposal> Propose(const Task& parent, TaskOperator op,
+                                       const std::vector<const Task*>& others, int generation,
+                                       builtin::Rng& rng) override {
+    spent_ += 7;
+    return BuiltinScientist::Propose(parent, op, others, generation, rng);
+  }
+  int64_t TakeTokens() override { return std::exchange(spent_, 0); }
+
+ private:
+  int64_t spent_ = 0;
+};
+
+TEST(TaskPoolTest, AProposalIsBookedItsOwnTokensNotTheIndexing) {
+  TokenSpendingScientist scientist;
+  TaskPool pool(PoolOptions{});
+  ASSERT_TRUE(pool.Grow({Seed("max"), Seed("add")}, 12, scientist, 3).ok());
+  const std::vector<nlohmann::json> proposals = pool.TakeProposals();
+  ASSERT_FALSE(proposals.empty());
+  for (const nlohmann::json& p : proposals) EXPECT_EQ(p["tokens"], 7) << p.dump();
 }
 
 // A scientist whose endpoint is down: every call fails (after its own retries).
