@@ -31,9 +31,10 @@ EXPORT_FILES = ["generations.jsonl", "models.jsonl", "tasks.jsonl", "adaptations
                 "proposals.jsonl"]
 
 
-def write_config(directory, **overrides):
+def write_config(directory, task_overrides=None, **overrides):
     """A reduced run: 4 experts as seeds, an archive of 6, 3 children a generation, 3
-    generations, a pool of 24 adapted every 2 generations. Returns the config's path."""
+    generations, a pool of 24 adapted every 2 generations; `task_overrides` update its tasks
+    section. Returns the config's path."""
     tasks = os.path.join(directory, "seed_tasks.jsonl")
     with open(tasks, "w") as f:
         for family in FAMILIES:
@@ -54,10 +55,39 @@ def write_config(directory, **overrides):
         "evaluation": {"max_new_tokens": 16, "batch_size": 64},
     }
     config.update(overrides)
+    config["tasks"].update(task_overrides or {})
     path = os.path.join(directory, "run.yaml")
     with open(path, "w") as f:
         json.dump(config, f, indent=1)  # JSON is YAML
     return path
+
+
+def acdc_on(cluster, *args, timeout=60):
+    """An acdc client command against `cluster`'s coordinator."""
+    return cl.run_command([cluster.binary] + list(args) + [
+        "--coordinator", cluster.address, "--token-file", cluster.token_file], timeout)
+
+
+def run_and_export(test, cluster, config, timeout):
+    """Starts the run `config` describes on `cluster`, requires it to end done within `timeout`
+    seconds and exports it: (run id, {export file name: its lines as JSON})."""
+    def acdc(*args, timeout=60):
+        return acdc_on(cluster, *args, timeout=timeout)
+
+    res = acdc("run", "start", config)
+    test.assertEqual(res.returncode, 0, res.describe())
+    run = res.json["run"]
+    res = acdc("run", "wait", run, timeout=timeout)
+    test.assertEqual(res.returncode, 0, res.describe())
+    test.assertEqual(res.json["state"], "done", res.describe())
+    out = os.path.join(cluster.workdir, "export")
+    res = acdc("run", "export", run, "--out", out)
+    test.assertEqual(res.returncode, 0, res.describe())
+    export = {}
+    for name in EXPORT_FILES:
+        with open(os.path.join(out, name)) as f:
+            export[name] = [json.loads(line) for line in f if line.strip()]
+    return run, export
 
 
 
@@ -78,8 +108,7 @@ class RunTest(unittest.TestCase):
         return cluster
 
     def acdc(self, cluster, *args, timeout=60):
-        return cl.run_command([cluster.binary] + list(args) + [
-            "--coordinator", cluster.address, "--token-file", cluster.token_file], timeout)
+        return acdc_on(cluster, *args, timeout=timeout)
 
     def start_run(self, cluster, config):
         res = self.acdc(cluster, "run", "start", config)

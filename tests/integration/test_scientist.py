@@ -36,8 +36,7 @@ class ScientistTest(unittest.TestCase):
             self.skipTest(f"no SmolLM2 checkpoint at {MODEL}")
 
     def acdc(self, cluster, *args, timeout=60):
-        return cl.run_command([cluster.binary] + list(args) + [
-            "--coordinator", cluster.address, "--token-file", cluster.token_file], timeout)
+        return test_run.acdc_on(cluster, *args, timeout=timeout)
 
     def start_serve(self, cluster):
         log = open(os.path.join(cluster.workdir, "serve.log"), "w+")
@@ -73,8 +72,7 @@ class ScientistTest(unittest.TestCase):
             {"gibberish_check": "judge"})
         # The scientist's and the judge's calls were GENERATE jobs the worker ran. The judge
         # asks once per child that was evaluated; the scientist's calls come on top.
-        models = [json.loads(l) for l in export["models.jsonl"].decode().splitlines()]
-        children = [m for m in models if m["parents"]]
+        children = [m for m in export["models.jsonl"] if m["parents"]]
         self.assertTrue(children)
         generated = cl.metric_sum(cluster.worker_metrics(cluster.workers[0]),
                                   "acdc_worker_jobs_total", kind="generate", outcome="ok")
@@ -97,29 +95,12 @@ class ScientistTest(unittest.TestCase):
         return cluster
 
     def run_with_scientist(self, cluster, scientist, embeddings, extra):
-        config = test_run.write_config(cluster.workdir, generations=2, scientist=scientist,
-                                       embeddings=embeddings, **extra)
-        with open(config) as f:
-            loaded = json.load(f)
-        loaded["tasks"].update({"initial_pool": 16, "adapt_every": 2, "new_per_adaptation": 2})
-        with open(config, "w") as f:
-            json.dump(loaded, f)
-        res = self.acdc(cluster, "run", "start", config)
-        self.assertEqual(res.returncode, 0, res.describe())
-        run = res.json["run"]
-        res = self.acdc(cluster, "run", "wait", run, timeout=900)
-        self.assertEqual(res.returncode, 0, res.describe())
-        self.assertEqual(res.json["state"], "done", res.describe())
-        out = os.path.join(cluster.workdir, "export")
-        res = self.acdc(cluster, "run", "export", run, "--out", out)
-        self.assertEqual(res.returncode, 0, res.describe())
-        export = {}
-        for name in test_run.EXPORT_FILES:
-            with open(os.path.join(out, name), "rb") as f:
-                export[name] = f.read()
-
-        proposals = [json.loads(l) for l in export["proposals.jsonl"].decode().splitlines()]
-        tasks = [json.loads(l) for l in export["tasks.jsonl"].decode().splitlines()]
+        config = test_run.write_config(
+            cluster.workdir, generations=2, scientist=scientist, embeddings=embeddings,
+            task_overrides={"initial_pool": 16, "adapt_every": 2, "new_per_adaptation": 2},
+            **extra)
+        _, export = test_run.run_and_export(self, cluster, config, timeout=900)
+        proposals, tasks = export["proposals.jsonl"], export["tasks.jsonl"]
         self.assertTrue(proposals, "the scientist was asked")
         for number, proposal in enumerate(proposals, 1):
             self.assertEqual(set(proposal), FIELDS, proposal)

@@ -30,8 +30,7 @@ class ScientistFaultsTest(unittest.TestCase):
             self.skipTest("ACDC_SMALL_WORLD is not set")
 
     def acdc(self, cluster, *args, timeout=60):
-        return cl.run_command([cluster.binary] + list(args) + [
-            "--coordinator", cluster.address, "--token-file", cluster.token_file], timeout)
+        return test_run.acdc_on(cluster, *args, timeout=timeout)
 
     def run_to_the_end(self, endpoint, initial_pool=18):
         """A 2-generation run whose scientist, embeddings and judge are `endpoint`: returns the
@@ -43,27 +42,12 @@ class ScientistFaultsTest(unittest.TestCase):
         cluster.wait_workers(1, timeout=60)
         scientist = dict(endpoint, max_reflections=1, timeout_s=2, retries=2,
                          max_concurrency=2, max_tokens=400)
-        config = test_run.write_config(cluster.workdir, generations=2, scientist=scientist,
-                                       embeddings=dict(endpoint, timeout_s=2, retries=1))
-        with open(config) as f:
-            loaded = json.load(f)
-        loaded["tasks"].update({"initial_pool": initial_pool, "adapt_every": 1,
-                                "new_per_adaptation": 3})
-        with open(config, "w") as f:
-            json.dump(loaded, f)
-        res = self.acdc(cluster, "run", "start", config)
-        self.assertEqual(res.returncode, 0, res.describe())
-        run = res.json["run"]
-        res = self.acdc(cluster, "run", "wait", run, timeout=600)
-        self.assertEqual(res.returncode, 0, res.describe())
-        self.assertEqual(res.json["state"], "done", res.describe())
-        out = os.path.join(cluster.workdir, "export")
-        res = self.acdc(cluster, "run", "export", run, "--out", out)
-        self.assertEqual(res.returncode, 0, res.describe())
-        export = {}
-        for name in test_run.EXPORT_FILES:
-            with open(os.path.join(out, name)) as f:
-                export[name] = [json.loads(line) for line in f if line.strip()]
+        config = test_run.write_config(
+            cluster.workdir, generations=2, scientist=scientist,
+            embeddings=dict(endpoint, timeout_s=2, retries=1),
+            task_overrides={"initial_pool": initial_pool, "adapt_every": 1,
+                            "new_per_adaptation": 3})
+        run, export = test_run.run_and_export(self, cluster, config, timeout=600)
         return cluster, run, export
 
     def test_faults_and_hostile_programs_leave_the_run_and_the_host_intact(self):
